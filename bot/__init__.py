@@ -1,0 +1,1 @@
+"""Assembly: settings, CLI, building the Application, channel adapters and the local sandbox."""

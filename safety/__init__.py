@@ -1,0 +1,1 @@
+"""The domain, channel-neutral: it never imports telegram and takes time as `now`."""
