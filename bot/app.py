@@ -1,0 +1,75 @@
+"""Building the PTB Application, and opening it with its long-lived services (closed at shutdown)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from telegram.ext import AIORateLimiter, Application, ContextTypes
+
+from bot.settings import Settings
+from handlers import register
+from handlers.context import BotContext, Services
+from handlers.menu import set_default_commands
+from jobs import heartbeat
+from safety.callbacks import derive_secret
+from storage.db import Database
+
+logger = logging.getLogger(__name__)
+
+
+def quiet_http_logs() -> None:
+    """httpx logs every request URL at INFO, and Bot API URLs contain the token."""
+    for name in ("httpx", "httpcore", "telegram.ext.ExtBot", "tornado.access"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def services_from(settings: Settings, token: str) -> Services:
+    return Services(
+        database_url=settings.database_url,
+        callback_secret=derive_secret(token),
+        default_language=settings.language,
+        timezone=settings.timezone,
+        data_dir=settings.data_dir,
+    )
+
+
+@asynccontextmanager
+async def opened(app: Application[Any, Any, Any, Any, Any, Any]) -> AsyncIterator[None]:
+    """Initialize the Application and open the long-lived services; close them in reverse order."""
+    services: Services = app.bot_data["services"]
+    async with app:
+        services.db = Database(services.database_url)
+        try:
+            await set_default_commands(app.bot)
+            logger.info("bot @%s ready", app.bot.username)
+            yield
+        finally:
+            await services.db.dispose()
+            services.db = None
+
+
+def build_application(
+    settings: Settings, *, token: str, base_url: str | None = None, services: Services | None = None
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The real Application against Telegram or any Bot API at `base_url` (the sandbox, a local server)."""
+    base = (base_url or settings.telegram_base_url).rstrip("/")
+    file_base = base[: -len("/bot")] + "/file/bot" if base.endswith("/bot") else base + "/file"
+    builder = (
+        Application.builder()
+        .token(token)
+        .base_url(base)
+        .base_file_url(file_base)
+        .context_types(ContextTypes(context=BotContext))
+        .concurrent_updates(64)
+        .rate_limiter(AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=2))
+        .connection_pool_size(64)
+        .pool_timeout(10)
+    )
+    app = builder.build()
+    app.bot_data["services"] = services or services_from(settings, token)
+    register(app)
+    heartbeat.schedule(app, app.bot_data["services"].data_dir)
+    return app

@@ -1,0 +1,115 @@
+"""The `safetybot` command line (typer): run, db upgrade, invite, import …"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import logging
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.settings import Settings, SettingsError, load_settings
+
+app = typer.Typer(help="safetybot: work-safety duty bot", no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="Database maintenance", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+SANDBOX_BOT_USERNAME = "safetybot_sandbox_bot"
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+
+
+def _logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bot.app import quiet_http_logs
+
+    quiet_http_logs()
+
+
+@app.command()
+def run() -> None:
+    """Start the bot: polling with a token, webhook with SAFETYBOT_WEBHOOK_URL, else the local sandbox."""
+    settings = _settings()
+    _logging()
+    from bot.runner import serve
+
+    asyncio.run(serve(settings))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply all database migrations."""
+    settings = _settings()
+    from storage.migrate import upgrade
+
+    asyncio.run(upgrade(settings.database_url))
+    typer.echo("database is up to date")
+
+
+@app.command()
+def invite(
+    employee_nos: Annotated[list[str] | None, typer.Argument(help="employee numbers; none: everyone")] = None,
+    unit: Annotated[str | None, typer.Option(help="only people of this unit and the units below it")] = None,
+    out: Annotated[Path | None, typer.Option(help="write employee_no,name,code,link to this CSV")] = None,
+    days: Annotated[int, typer.Option(min=1, max=90, help="days until the codes expire")] = 7,
+    bot_username: Annotated[str | None, typer.Option("--bot", help="bot username for the deep links")] = None,
+) -> None:
+    """Issue one-time binding codes with deep links (earlier unused codes of those people stop working)."""
+    settings = _settings()
+    from bot.invites import InviteError, issue
+
+    username = bot_username or (SANDBOX_BOT_USERNAME if settings.telegram_token is None else None)
+    try:
+        rows = asyncio.run(
+            issue(
+                settings,
+                employee_nos=employee_nos or [],
+                unit=unit,
+                ttl=timedelta(days=days),
+                now=datetime.now(UTC),
+                bot_username=username,
+            )
+        )
+    except InviteError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    header = ["employee_no", "name", "code", "link"]
+    if out is not None:
+        with out.open("w", newline="", encoding="utf-8-sig") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(header)
+            writer.writerows(rows)
+        typer.echo(f"{len(rows)} codes written to {out}", err=True)
+    else:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+@app.command()
+def health() -> None:
+    """Exit 0 when the running bot wrote its heartbeat within the last two minutes (container health check)."""
+    settings = _settings()
+    from jobs.heartbeat import is_fresh
+
+    if not is_fresh(settings.data_dir):
+        typer.echo("unhealthy: no recent heartbeat in " + str(settings.data_dir), err=True)
+        raise typer.Exit(1)
+    typer.echo("healthy")
+
+
+def main() -> None:
+    from bot.cli_import import import_app
+
+    app.add_typer(import_app, name="import", help="Import org, roster (questions, cards, holidays later)")
+    app()

@@ -1,0 +1,63 @@
+"""The sandbox's demo: load examples/ into an empty database and show the roster in the page's picker."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.sandbox import SandboxServer, SandboxUser
+from bot.settings import Settings
+from safety import onboarding
+from safety.imports.results import ImportReport
+from safety.imports.service import import_org_file
+from storage import org_queries as oq
+from storage import roster_queries as rq
+from storage.db import Database
+
+logger = logging.getLogger(__name__)
+DEMO_USER_BASE = 100_000  # sandbox Telegram user id = DEMO_USER_BASE + person id
+
+
+def examples_dir() -> Path:
+    """examples/ beside the working directory (a checkout or the container), else beside the package."""
+    for candidate in (Path.cwd() / "examples", Path(__file__).resolve().parents[1] / "examples"):
+        if (candidate / "org.yaml").is_file():
+            return candidate
+    raise FileNotFoundError("examples/org.yaml not found: run from the repository or the container's /app")
+
+
+async def prepare_sandbox(settings: Settings, server: SandboxServer) -> None:
+    """Demo data when the database has nobody yet, with fresh codes shown next to each name in the picker."""
+    db = Database(settings.database_url)
+    codes: dict[int, str] = {}
+    try:
+        async with db.session() as session:
+            if not await oq.all_people(session):
+                report = await import_org_file(session, examples_dir() / "org.yaml", channel="sandbox")
+                if not isinstance(report, ImportReport):
+                    raise RuntimeError(f"demo org file rejected: {report}")
+                logger.info("loaded the demo organisation: %s people", report.people.created)
+                people = await oq.all_people(session)
+                issued = await onboarding.issue_codes(session, people=people, now=datetime.now(UTC))
+                codes = {c.person.id or 0: c.code for c in issued}
+        async with db.session() as session:
+            people = [p for p in await oq.all_people(session) if p.active]
+            names = await rq.unit_names(session, unit_ids=[p.unit_id for p in people])
+            roles = await rq.roles_by_person(session, person_ids=[p.id or 0 for p in people])
+    finally:
+        await db.dispose()
+    for person in people:
+        assert person.id is not None
+        parts = [person.name, names.get(person.unit_id, person.unit_id), "/".join(sorted(roles.get(person.id, [])))]
+        if person.id in codes:
+            parts.append(f"/start {codes[person.id]}")
+        server.add_user(
+            SandboxUser(
+                id=DEMO_USER_BASE + person.id,
+                first_name=person.name,
+                phone=person.phone,
+                label=" · ".join(parts),
+                language_code="zh-hans",
+            )
+        )

@@ -1,0 +1,66 @@
+"""What handlers reach through the context: the services built at start and the actor of this update."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from safety.access import Actor
+from safety.texts import normalize_language, t
+from storage.db import Database
+
+CHANNEL = "telegram"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    """Long-lived objects, opened with the Application (bot.app.opened) and closed at shutdown."""
+
+    database_url: str
+    callback_secret: bytes
+    default_language: str = "zh-CN"
+    timezone: str = "Asia/Shanghai"
+    data_dir: Path = Path("data")
+    clock: Callable[[], datetime] = utc_now
+    db: Database | None = field(default=None, repr=False)
+
+    @property
+    def database(self) -> Database:
+        if self.db is None:
+            raise RuntimeError("the database is not open: start the Application with bot.app.opened()")
+        return self.db
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """PTB creates one context per update and shares it across handler groups, so the guard's actor sticks."""
+
+    def __init__(self, application: Application[Any, Any, Any, Any, Any, Any], **kwargs: Any) -> None:
+        super().__init__(application=application, **kwargs)  # type: ignore[arg-type]
+        self.actor: Actor | None = None
+        self.language: str = "zh-CN"
+
+    @property
+    def services(self) -> Services:
+        services = self.application.bot_data["services"]
+        assert isinstance(services, Services)
+        return services
+
+    @property
+    def now(self) -> datetime:
+        return self.services.clock()
+
+    def text(self, key: str, **params: object) -> str:
+        return t(self.language, key, **params)
+
+    def use_language(self, stored: str | None, telegram_code: str | None) -> None:
+        default = self.services.default_language
+        self.language = stored or normalize_language(telegram_code, default)

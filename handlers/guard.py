@@ -1,0 +1,51 @@
+"""First in line for every update: who is this, are they bound, what language do they read."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import ApplicationHandlerStop, TypeHandler
+
+from handlers.context import CHANNEL, BotContext
+from handlers.render import contact_keyboard
+from safety.access import load_actor
+
+logger = logging.getLogger(__name__)
+
+
+def _is_binding_attempt(update: Update) -> bool:
+    message = update.message
+    if message is None:
+        return False
+    if message.contact is not None:
+        return True
+    text = message.text or ""
+    return text == "/start" or text.startswith(("/start ", "/start@"))
+
+
+async def guard(update: Update, context: BotContext) -> None:
+    """Load the actor; unbound accounts get only the binding prompt."""
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is None or user.is_bot:
+        raise ApplicationHandlerStop
+    async with context.services.database.session() as session:
+        context.actor = await load_actor(session, channel=CHANNEL, external_id=str(user.id))
+    context.use_language(context.actor.language if context.actor else None, user.language_code)
+    if update.message is not None and chat is not None and chat.type != ChatType.PRIVATE:
+        raise ApplicationHandlerStop  # group chats are delivery targets, not places for commands
+    if context.actor is not None or _is_binding_attempt(update):
+        return
+    if update.callback_query is not None:
+        await update.callback_query.answer(context.text("bind.unbound_button"), show_alert=True)
+    elif update.effective_message is not None:
+        await update.effective_message.reply_text(
+            context.text("bind.prompt"), reply_markup=contact_keyboard(context)
+        )
+    raise ApplicationHandlerStop
+
+
+def build_handlers() -> list[TypeHandler[Update, BotContext]]:
+    return [TypeHandler(Update, guard)]

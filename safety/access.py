@@ -1,0 +1,102 @@
+"""Who is acting, and what they may do: commands per role, unit scope, checked at every press."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from safety.roles import LEADER_ROLES, Role
+from storage import identity_queries as q
+from storage.models import Person
+
+ANYONE_BOUND: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    roles: frozenset[str]  # empty: any bound person
+    available: bool  # False: announced in /help as coming soon, answered with "not available"
+
+
+# Order is the order of /help and of the command menu.
+COMMANDS: tuple[Command, ...] = (
+    Command("help", ANYONE_BOUND, True),
+    Command("checkin", frozenset({Role.STAFF}), False),
+    Command("leave", frozenset({Role.STAFF}), False),
+    Command("quiz", ANYONE_BOUND, False),
+    Command("prohibitions", ANYONE_BOUND, False),
+    Command("report", ANYONE_BOUND, False),
+    Command("tasks", ANYONE_BOUND, False),
+    Command("cards", ANYONE_BOUND, False),
+    Command("pending", ANYONE_BOUND, False),
+    Command("status", LEADER_ROLES, True),
+    Command("incidents", frozenset({Role.SAFETY_OFFICER, Role.MANAGER}), False),
+    Command("violation", frozenset({Role.TEAM_LEADER, Role.SAFETY_OFFICER}), False),
+    Command("lang", ANYONE_BOUND, True),
+)
+COMMANDS_BY_NAME = {c.name: c for c in COMMANDS}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A bound, active person as seen at the moment of an update."""
+
+    person_id: int
+    employee_no: str
+    name: str
+    unit_id: str
+    language: str | None
+    roles: frozenset[tuple[str, str]]  # (role, unit_id)
+
+    @property
+    def role_names(self) -> frozenset[str]:
+        return frozenset(role for role, _ in self.roles)
+
+    def has_any(self, roles: Iterable[str]) -> bool:
+        wanted = set(roles)
+        return bool(self.role_names & wanted)
+
+    def units_with(self, roles: Iterable[str]) -> set[str]:
+        wanted = set(roles)
+        return {unit for role, unit in self.roles if role in wanted}
+
+
+def may_run(actor: Actor, command: str) -> bool:
+    spec = COMMANDS_BY_NAME.get(command)
+    if spec is None:
+        return False
+    return not spec.roles or actor.has_any(spec.roles)
+
+
+def commands_for(actor: Actor | None) -> list[Command]:
+    """The commands this person may use, in menu order; unbound accounts only get /start."""
+    if actor is None:
+        return []
+    return [c for c in COMMANDS if may_run(actor, c.name)]
+
+
+def actor_from(person: Person, roles: Iterable[tuple[str, str]]) -> Actor:
+    assert person.id is not None
+    return Actor(
+        person_id=person.id,
+        employee_no=person.employee_no,
+        name=person.name,
+        unit_id=person.unit_id,
+        language=person.language,
+        roles=frozenset(roles),
+    )
+
+
+async def load_actor(session: AsyncSession, *, channel: str, external_id: str) -> Actor | None:
+    """The bound, active person behind a chat account, with their roles as stored now; else None."""
+    identity = await q.identity_by_external(session, channel=channel, external_id=external_id)
+    if identity is None:
+        return None
+    person = await q.person_by_id(session, person_id=identity.person_id)
+    if person is None or not person.active:
+        return None
+    assignments = await q.roles_of_person(session, person_id=identity.person_id)
+    return actor_from(person, ((a.role, a.unit_id) for a in assignments))

@@ -1,0 +1,109 @@
+"""Queries for chat identities, binding codes, bind failures and the audit log."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import col, delete, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import AuditEntry, BindFailure, BindingCode, ChatIdentity, Person, RoleAssignment
+
+
+async def identity_by_external(
+    session: AsyncSession, *, channel: str, external_id: str
+) -> ChatIdentity | None:
+    result = await session.exec(
+        select(ChatIdentity).where(ChatIdentity.channel == channel, ChatIdentity.external_id == external_id)
+    )
+    return result.first()
+
+
+async def identity_of_person(session: AsyncSession, *, person_id: int, channel: str) -> ChatIdentity | None:
+    result = await session.exec(
+        select(ChatIdentity).where(ChatIdentity.person_id == person_id, ChatIdentity.channel == channel)
+    )
+    return result.first()
+
+
+async def identities_of_people(
+    session: AsyncSession, *, person_ids: Sequence[int], channel: str
+) -> dict[int, ChatIdentity]:
+    if not person_ids:
+        return {}
+    result = await session.exec(
+        select(ChatIdentity).where(
+            col(ChatIdentity.person_id).in_(list(person_ids)), ChatIdentity.channel == channel
+        )
+    )
+    return {identity.person_id: identity for identity in result}
+
+
+async def delete_identity(session: AsyncSession, *, identity_id: int) -> None:
+    await session.exec(delete(ChatIdentity).where(col(ChatIdentity.id) == identity_id))
+
+
+async def person_by_id(session: AsyncSession, *, person_id: int) -> Person | None:
+    return await session.get(Person, person_id)
+
+
+async def people_by_phone(session: AsyncSession, *, phone: str) -> list[Person]:
+    result = await session.exec(select(Person).where(Person.phone == phone, col(Person.active).is_(True)))
+    return list(result)
+
+
+async def roles_of_person(session: AsyncSession, *, person_id: int) -> list[RoleAssignment]:
+    result = await session.exec(select(RoleAssignment).where(RoleAssignment.person_id == person_id))
+    return list(result)
+
+
+async def code_by_hash(session: AsyncSession, *, code_hash: str) -> BindingCode | None:
+    result = await session.exec(select(BindingCode).where(BindingCode.code_hash == code_hash))
+    return result.first()
+
+
+async def claim_code(session: AsyncSession, *, code_id: int, now: datetime) -> bool:
+    """Mark a code used, compare-and-set: True only for the one caller that won it."""
+    result = await session.exec(
+        update(BindingCode)
+        .where(col(BindingCode.id) == code_id, col(BindingCode.used_at).is_(None))
+        .values(used_at=now)
+    )
+    return result.rowcount == 1
+
+
+async def void_open_codes(session: AsyncSession, *, person_id: int, now: datetime) -> None:
+    """Earlier unused codes of a person stop working when a new one is issued."""
+    await session.exec(
+        update(BindingCode)
+        .where(col(BindingCode.person_id) == person_id, col(BindingCode.used_at).is_(None))
+        .values(used_at=now)
+    )
+
+
+async def recent_failures(
+    session: AsyncSession, *, channel: str, external_id: str, since: datetime
+) -> list[datetime]:
+    result = await session.exec(
+        select(BindFailure.at)
+        .where(BindFailure.channel == channel, BindFailure.external_id == external_id, BindFailure.at >= since)
+        .order_by(col(BindFailure.at))
+    )
+    return list(result)
+
+
+def add_audit(
+    session: AsyncSession,
+    *,
+    at: datetime,
+    actor_id: int | None,
+    channel: str,
+    action: str,
+    subject: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        AuditEntry(at=at, actor_id=actor_id, channel=channel, action=action, subject=subject, detail=detail)
+    )
