@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from bot.cli_import import import_app
 from bot.settings import Settings, SettingsError, load_settings
 
 app = typer.Typer(help="safetybot: work-safety duty bot", no_args_is_help=True, add_completion=False)
@@ -98,7 +99,7 @@ def invite(
 
 @app.command()
 def health() -> None:
-    """Exit 0 when the running bot wrote its heartbeat within the last two minutes (container health check)."""
+    """Exit 0 while the running bot wrote its heartbeat in the last two minutes (container health check)."""
     settings = _settings()
     from jobs.heartbeat import is_fresh
 
@@ -108,8 +109,8 @@ def health() -> None:
     typer.echo("healthy")
 
 
-def main() -> None:
-    from bot.cli_import import import_app
+app.add_typer(import_app, name="import")
 
-    app.add_typer(import_app, name="import", help="Import org, roster (questions, cards, holidays later)")
+
+def main() -> None:
     app()

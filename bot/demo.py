@@ -49,7 +49,11 @@ async def prepare_sandbox(settings: Settings, server: SandboxServer) -> None:
         await db.dispose()
     for person in people:
         assert person.id is not None
-        parts = [person.name, names.get(person.unit_id, person.unit_id), "/".join(sorted(roles.get(person.id, [])))]
+        parts = [
+            person.name,
+            names.get(person.unit_id, person.unit_id),
+            "/".join(sorted(roles.get(person.id, []))),
+        ]
         if person.id in codes:
             parts.append(f"/start {codes[person.id]}")
         server.add_user(

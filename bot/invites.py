@@ -41,7 +41,8 @@ async def issue(
     try:
         async with db.session() as session:
             if employee_nos:
-                people = list((await oq.people_by_employee_no(session, employee_nos=employee_nos)).values())
+                found = await oq.people_by_employee_no(session, employee_nos=employee_nos)
+                people = [found[no] for no in dict.fromkeys(employee_nos) if no in found]  # in the order given
                 unknown = sorted(set(employee_nos) - {p.employee_no for p in people})
                 if unknown:
                     raise InviteError(f"unknown employee numbers: {', '.join(unknown)}")
@@ -61,5 +62,6 @@ async def issue(
     finally:
         await db.dispose()
     return [
-        [c.person.employee_no, c.person.name, c.code, f"https://t.me/{username}?start={c.code}"] for c in issued
+        [c.person.employee_no, c.person.name, c.code, f"https://t.me/{username}?start={c.code}"]
+        for c in issued
     ]

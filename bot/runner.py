@@ -50,7 +50,7 @@ async def _serve_sandbox(settings: Settings, stop: asyncio.Event) -> None:
     try:
         app = build_application(settings, token=SANDBOX_TOKEN, base_url=server.bot_api_base)
         await prepare_sandbox(settings, server)
-        print(f"safetybot sandbox: open {server.url}/ in a browser", flush=True)  # noqa: T201
+        print(f"safetybot sandbox: open {server.url}/ in a browser", flush=True)
         await _run(app, settings, stop, webhook=False)
     finally:
         await server.stop()

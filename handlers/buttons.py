@@ -17,7 +17,7 @@ ButtonCallback = Callable[[Update, BotContext, str], Awaitable[None]]
 
 
 def build_handler(routes: dict[str, ButtonCallback]) -> CallbackQueryHandler[BotContext, None]:
-    """Buttons whose data is forged, stale, of another version or someone else's are refused, changing nothing."""
+    """Forged, stale, other-version or someone else's buttons are refused and change nothing."""
 
     async def route(update: Update, context: BotContext) -> None:
         query = update.callback_query

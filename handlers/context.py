@@ -44,7 +44,7 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
     """PTB creates one context per update and shares it across handler groups, so the guard's actor sticks."""
 
     def __init__(self, application: Application[Any, Any, Any, Any, Any, Any], **kwargs: Any) -> None:
-        super().__init__(application=application, **kwargs)  # type: ignore[arg-type]
+        super().__init__(application=application, **kwargs)
         self.actor: Actor | None = None
         self.language: str = "zh-CN"
 

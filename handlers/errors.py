@@ -19,8 +19,11 @@ async def on_error(update: object, context: BotContext) -> None:
     try:
         if update.callback_query is not None:
             await update.callback_query.answer(context.text("access.error"), show_alert=True)
-        elif update.effective_message is not None and update.effective_chat is not None:
-            if update.effective_chat.type == "private":
-                await update.effective_message.reply_text(context.text("access.error"))
+        elif (
+            update.effective_message is not None
+            and update.effective_chat is not None
+            and update.effective_chat.type == "private"
+        ):
+            await update.effective_message.reply_text(context.text("access.error"))
     except TelegramError as exc:
         logger.warning("could not report the error to the user: %s", exc)

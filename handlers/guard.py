@@ -47,5 +47,5 @@ async def guard(update: Update, context: BotContext) -> None:
     raise ApplicationHandlerStop
 
 
-def build_handlers() -> list[TypeHandler[Update, BotContext]]:
+def build_handlers() -> list[TypeHandler[Update, BotContext, None]]:
     return [TypeHandler(Update, guard)]

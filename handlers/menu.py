@@ -77,7 +77,10 @@ async def lang_command(update: Update, context: BotContext) -> None:
     """Offer the languages as buttons."""
     assert update.effective_message is not None
     rows = [
-        [(texts.t(lang, "lang.name"), button_data(context, action="lang", arg=lang)) for lang in texts.LANGUAGES]
+        [
+            (texts.t(lang, "lang.name"), button_data(context, action="lang", arg=lang))
+            for lang in texts.LANGUAGES
+        ]
     ]
     await update.effective_message.reply_text(context.text("lang.choose"), reply_markup=inline(rows))
 

@@ -76,7 +76,9 @@ async def _answer(update: Update, context: BotContext, outcome: BindOutcome) -> 
         unit = await session.get(Unit, person.unit_id)
     assert actor is not None
     context.actor = actor
-    context.use_language(actor.language, update.effective_user.language_code if update.effective_user else None)
+    context.use_language(
+        actor.language, update.effective_user.language_code if update.effective_user else None
+    )
     key = {BindStatus.REBOUND: "bind.rebound", BindStatus.ALREADY_BOUND: "bind.welcome_back"}.get(
         outcome.status, "bind.welcome"
     )

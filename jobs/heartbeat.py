@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from pathlib import Path
@@ -21,12 +22,16 @@ def heartbeat_path(data_dir: Path) -> Path:
 
 async def beat(context: CallbackContext[Any, Any, Any, Any]) -> None:
     path: Path = context.job.data if context.job else Path(FILE_NAME)  # type: ignore[assignment]
+    await asyncio.to_thread(_write, path, time.time())
+
+
+def _write(path: Path, stamp: float) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"{time.time():.0f}\n")
+    path.write_text(f"{stamp:.0f}\n")
 
 
 def schedule(app: Application[Any, Any, Any, Any, Any, Any], data_dir: Path) -> None:
-    """Every INTERVAL_SECONDS; a generous misfire grace so a busy loop delays the beat instead of dropping it."""
+    """Every INTERVAL_SECONDS; a generous misfire grace: a busy loop delays the beat, never drops it."""
     assert app.job_queue is not None
     app.job_queue.run_repeating(
         beat,

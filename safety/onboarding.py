@@ -87,7 +87,7 @@ def normalize_phone(raw: str) -> str:
 
 
 def lock_until(failures: Sequence[datetime], now: datetime) -> datetime | None:
-    """When FAILURES_TO_LOCK failures fall within FAILURE_WINDOW, tries are locked for LOCK_FOR after the last."""
+    """FAILURES_TO_LOCK failures within FAILURE_WINDOW lock tries for LOCK_FOR after the last of them."""
     ordered = sorted(failures)
     until: datetime | None = None
     for i in range(len(ordered) - FAILURES_TO_LOCK + 1):

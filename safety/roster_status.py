@@ -51,7 +51,11 @@ async def binding_overview(session: AsyncSession, *, actor: Actor) -> list[UnitB
         members = [p for p in people if p.unit_id == unit_id]
         if members:
             bound = sum(1 for p in members if p.id in identities)
-            rows.append(UnitBinding(unit_id=unit_id, name=names.get(unit_id, unit_id), total=len(members), bound=bound))
+            rows.append(
+                UnitBinding(
+                    unit_id=unit_id, name=names.get(unit_id, unit_id), total=len(members), bound=bound
+                )
+            )
     return rows
 
 

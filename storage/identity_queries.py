@@ -88,7 +88,9 @@ async def recent_failures(
 ) -> list[datetime]:
     result = await session.exec(
         select(BindFailure.at)
-        .where(BindFailure.channel == channel, BindFailure.external_id == external_id, BindFailure.at >= since)
+        .where(
+            BindFailure.channel == channel, BindFailure.external_id == external_id, BindFailure.at >= since
+        )
         .order_by(col(BindFailure.at))
     )
     return list(result)

@@ -59,7 +59,12 @@ def test_invalid_value_names_the_variable(
 def test_cli_stops_with_one_line_on_a_bad_setting(tmp_path: Path) -> None:
     env = {**os.environ, "SAFETYBOT_TIMEZONE": "Nowhere/City"}
     done = subprocess.run(
-        [sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 2
     lines = [line for line in done.stderr.splitlines() if line.strip()]

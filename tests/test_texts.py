@@ -34,7 +34,11 @@ def _used_keys() -> set[tuple[str, int, str]]:
                 if name not in TEXT_FUNCS:
                     continue
                 for arg in node.args[:2]:
-                    if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and KEY_RE.match(arg.value):
+                    if (
+                        isinstance(arg, ast.Constant)
+                        and isinstance(arg.value, str)
+                        and KEY_RE.match(arg.value)
+                    ):
                         found.add((str(path.relative_to(ROOT)), node.lineno, arg.value))
     return found
 
@@ -76,7 +80,8 @@ def test_missing_key_raises() -> None:
 
 
 @pytest.mark.parametrize(
-    ("code", "expected"), [("zh-hans", "zh-CN"), ("zh-TW", "zh-CN"), ("en-GB", "en"), ("ru", "zh-CN"), (None, "zh-CN")]
+    ("code", "expected"),
+    [("zh-hans", "zh-CN"), ("zh-TW", "zh-CN"), ("en-GB", "en"), ("ru", "zh-CN"), (None, "zh-CN")],
 )
 def test_language_from_telegram(code: str | None, expected: str) -> None:
     assert texts.normalize_language(code) == expected

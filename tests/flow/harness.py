@@ -88,7 +88,9 @@ async def running_bot(db: Database, *, org_file: Path = EXAMPLES / "org.yaml") -
     for person in people.values():
         assert person.id is not None
         server.add_user(
-            SandboxUser(id=USER_ID_BASE + person.id, first_name=person.name, phone=person.phone, label=person.name)
+            SandboxUser(
+                id=USER_ID_BASE + person.id, first_name=person.name, phone=person.phone, label=person.name
+            )
         )
     settings = Settings(database_url=db.url, telegram_token=None, _env_file=None)  # type: ignore[call-arg]
     services = Services(database_url=db.url, callback_secret=derive_secret(TOKEN), clock=clock)

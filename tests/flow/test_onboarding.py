@@ -125,7 +125,9 @@ async def test_rebinding_needs_a_new_code_and_is_audited(bot: Harness) -> None:
     code = await bot.issue_code(STAFF)
     rebound = await say(bot, STRANGER_ID, f"/start {code}")
     assert rebound == zh("bind.rebound", name=bot.people[STAFF].name)
-    notice = await bot.client.wait_for(old_account, predicate=lambda m: m["text"] == zh("audit.rebind_notice"))
+    notice = await bot.client.wait_for(
+        old_account, predicate=lambda m: m["text"] == zh("audit.rebind_notice")
+    )
     assert notice
     assert await say(bot, old_account, "/help") == zh("bind.prompt")
     async with bot.db.session() as session:
