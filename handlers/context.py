@@ -58,7 +58,7 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
     def now(self) -> datetime:
         return self.services.clock()
 
-    def text(self, key: str, **params: object) -> str:
+    def text(self, key: str, /, **params: object) -> str:
         return t(self.language, key, **params)
 
     def use_language(self, stored: str | None, telegram_code: str | None) -> None:

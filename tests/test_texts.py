@@ -43,6 +43,25 @@ def _used_keys() -> set[tuple[str, int, str]]:
     return found
 
 
+def _problem_codes_used() -> set[tuple[str, int, str]]:
+    """Literal codes passed to problem(line, CODE) in the importers."""
+    found = set()
+    for path in (ROOT / "safety" / "imports").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "problem" and len(node.args) > 1:
+                code = node.args[1]
+                if isinstance(code, ast.Constant) and isinstance(code.value, str):
+                    found.add((str(path.relative_to(ROOT)), node.lineno, code.value))
+    return found
+
+
+def test_import_problem_codes_exist() -> None:
+    used = _problem_codes_used()
+    assert len(used) > 20
+    catalog = texts.catalog("zh-CN")
+    assert sorted(f"{p}:{n}: {c}" for p, n, c in used if f"import_problem.{c}" not in catalog) == []
+
+
 def _fields(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 

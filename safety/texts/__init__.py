@@ -44,7 +44,7 @@ def normalize_language(code: str | None, default: str = DEFAULT_LANGUAGE) -> str
     return default
 
 
-def t(language: str | None, key: str, **params: object) -> str:
+def t(language: str | None, key: str, /, **params: object) -> str:
     """The text for `key` in `language`, formatted with `params`. A missing key is a bug and raises."""
     lang = language if language in LANGUAGES else DEFAULT_LANGUAGE
     template = catalog(lang)[key]

@@ -1,0 +1,45 @@
+"""What a validated import file asks for, as plain data (no database, no YAML)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class UnitSpec:
+    """A unit as it should be stored. `timezone` is the effective zone (own, else inherited, else the
+    file's; None means the SAFETYBOT_TIMEZONE default); `escalation` is what the unit stores (see
+    safety.imports.escalation)."""
+
+    id: str
+    name: str
+    parent_id: str | None
+    timezone: str | None
+    checkin: dict[str, Any] | None
+    escalation: dict[str, Any] | None
+    sort_order: int
+    line: int
+
+
+@dataclass(frozen=True)
+class PersonSpec:
+    """A person as they should be stored; `roles` all attach to `unit_id`."""
+
+    employee_no: str
+    name: str
+    phone: str | None
+    unit_id: str
+    roles: tuple[str, ...]
+    line: int
+
+
+@dataclass(frozen=True)
+class OrgPlan:
+    """A valid org file. `people` is None when the file has no `people` key (people are then left alone)."""
+
+    timezone: str | None
+    units: tuple[UnitSpec, ...]
+    people: tuple[PersonSpec, ...] | None
+    escalation: dict[str, Any] | None
+    units_line: int
