@@ -42,7 +42,9 @@ async def issue(
         async with db.session() as session:
             if employee_nos:
                 found = await oq.people_by_employee_no(session, employee_nos=employee_nos)
-                people = [found[no] for no in dict.fromkeys(employee_nos) if no in found]  # in the order given
+                people = [
+                    found[no] for no in dict.fromkeys(employee_nos) if no in found
+                ]  # in the order given
                 unknown = sorted(set(employee_nos) - {p.employee_no for p in people})
                 if unknown:
                     raise InviteError(f"unknown employee numbers: {', '.join(unknown)}")

@@ -46,7 +46,9 @@ def test_invite_named_people_to_a_file_and_the_code_binds(database: str, tmp_pat
         try:
             async with db.session() as session:
                 account = Account(channel="telegram", external_id="42", chat_id="42")
-                outcome = await bind_with_code(session, account=account, code=rows[0]["code"], now=datetime.now(UTC))
+                outcome = await bind_with_code(
+                    session, account=account, code=rows[0]["code"], now=datetime.now(UTC)
+                )
             return outcome.status
         finally:
             await db.dispose()

@@ -48,7 +48,11 @@ def _problem_codes_used() -> set[tuple[str, int, str]]:
     found = set()
     for path in (ROOT / "safety" / "imports").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "problem" and len(node.args) > 1:
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", "") == "problem"
+                and len(node.args) > 1
+            ):
                 code = node.args[1]
                 if isinstance(code, ast.Constant) and isinstance(code.value, str):
                     found.add((str(path.relative_to(ROOT)), node.lineno, code.value))
