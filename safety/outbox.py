@@ -1,0 +1,60 @@
+"""Writing proactive messages to the outbox, in the caller's transaction, idempotent by key."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from safety.delivery import OutMessage
+from storage.models import OutboxMessage
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """One outbox row to write: to a person (their chat is resolved at send time) or to a group chat."""
+
+    key: str
+    kind: str
+    message: OutMessage
+    person_id: int | None = None
+    chat_id: str | None = None
+    edit_of: str | None = None
+    not_before: datetime | None = None
+
+
+async def enqueue(session: AsyncSession, envelopes: Sequence[Envelope], *, now: datetime) -> int:
+    """Insert the rows whose key is new; a key seen before is skipped (restarts, retries). Returns the count."""
+    if not envelopes:
+        return 0
+    rows = [
+        {
+            "key": e.key,
+            "kind": e.kind,
+            "person_id": e.person_id,
+            "chat_id": e.chat_id,
+            "payload": e.message.to_payload(),
+            "edit_of": e.edit_of,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": e.not_before or now,
+            "created_at": now,
+        }
+        for e in envelopes
+    ]
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    inserted = 0
+    for start in range(0, len(rows), 500):
+        statement = (
+            insert(OutboxMessage)
+            .values(rows[start : start + 500])
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+        result = await session.exec(statement)
+        inserted += max(result.rowcount or 0, 0)
+    return inserted
