@@ -6,13 +6,30 @@ from typing import Any
 
 from telegram.ext import Application
 
-from handlers import buttons, errors, guard, menu, onboarding, status
+from handlers import buttons, checkin, duty, errors, guard, menu, onboarding, status
+from handlers.buttons import ButtonCallback
+from handlers.menu import CommandCallback
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """All handlers in one place. Order matters: the guard runs first (group -1) for every update."""
     app.add_handlers(guard.build_handlers(), group=-1)
     app.add_handlers(onboarding.build_handlers())  # /start before the generic command gate
-    app.add_handlers(menu.build_handlers({"status": status.status_command}))
-    app.add_handler(buttons.build_handler({"lang": menu.lang_pressed, "st": status.members_pressed}))
+    commands: dict[str, CommandCallback] = {
+        "status": status.status_command,
+        "checkin": checkin.checkin_command,
+        "leave": duty.leave_command,
+    }
+    app.add_handlers(menu.build_handlers(commands))
+    app.add_handlers(checkin.build_handlers())  # free text, photos and locations: after the commands
+    routes: dict[str, ButtonCallback] = {
+        "lang": menu.lang_pressed,
+        "st": status.members_pressed,
+        "ci": checkin.answer_pressed,
+        "cit": checkin.item_toggled,
+        "cis": checkin.items_submitted,
+        "ob": duty.obligation_pressed,
+        "lv": duty.leave_pressed,
+    }
+    app.add_handler(buttons.build_handler(routes))
     app.add_error_handler(errors.on_error)

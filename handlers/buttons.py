@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler
 
 from handlers.context import BotContext
@@ -24,9 +25,12 @@ def build_handler(routes: dict[str, ButtonCallback]) -> CallbackQueryHandler[Bot
         assert query is not None
         if context.actor is None:
             return
-        decoded = callbacks.decode(
-            context.services.callback_secret, person_id=context.actor.person_id, data=query.data
-        )
+        secret = context.services.callback_secret
+        decoded = callbacks.decode(secret, person_id=context.actor.person_id, data=query.data)
+        chat = update.effective_chat
+        if decoded is None and chat is not None and chat.type != ChatType.PRIVATE:
+            decoded = callbacks.decode(secret, person_id=0, data=query.data)  # a group chat's buttons
+            context.via_group = decoded is not None
         target = routes.get(decoded.action) if decoded else None
         if decoded is None or target is None:
             logger.info("refused button from person %s", context.actor.person_id)

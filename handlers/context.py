@@ -11,6 +11,7 @@ from typing import Any
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from safety.access import Actor
+from safety.checkin import Defaults
 from safety.texts import normalize_language, t
 from storage.db import Database
 
@@ -31,6 +32,7 @@ class Services:
     timezone: str = "Asia/Shanghai"
     data_dir: Path = Path("data")
     clock: Callable[[], datetime] = utc_now
+    tick_seconds: float = 5.0  # how often rounds open and escalation steps fire
     db: Database | None = field(default=None, repr=False)
 
     @property
@@ -47,6 +49,7 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         super().__init__(application=application, **kwargs)
         self.actor: Actor | None = None
         self.language: str = "zh-CN"
+        self.via_group = False  # the pressed button came from a group chat (signed for no one person)
 
     @property
     def services(self) -> Services:
@@ -57,6 +60,12 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
     @property
     def now(self) -> datetime:
         return self.services.clock()
+
+    @property
+    def defaults(self) -> Defaults:
+        return Defaults(
+            default_language=self.services.default_language, default_timezone=self.services.timezone
+        )
 
     def text(self, key: str, /, **params: object) -> str:
         return t(self.language, key, **params)

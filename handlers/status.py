@@ -8,7 +8,7 @@ from telegram import Update
 
 from handlers.context import BotContext
 from handlers.render import button_data, inline, role_names
-from safety import roster_status
+from safety import duty_status, roster_status
 from safety.access import may_run
 
 MAX_UNIT_BUTTONS = 30
@@ -19,17 +19,36 @@ async def status_command(update: Update, context: BotContext) -> None:
     assert update.effective_message is not None and context.actor is not None
     async with context.services.database.session() as session:
         rows = await roster_status.binding_overview(session, actor=context.actor)
+        rounds = await duty_status.todays_rounds(
+            session, actor=context.actor, now=context.now, default_timezone=context.services.timezone
+        )
     if not rows:
         await update.effective_message.reply_text(context.text("status.none"))
         return
     today = context.now.astimezone(ZoneInfo(context.services.timezone)).date().isoformat()
-    lines = [context.text("status.title", date=today)]
+    lines = [context.text("status.round_title", date=today)]
+    lines += _round_lines(context, rounds) if rounds else [context.text("status.no_rounds")]
+    lines += ["", context.text("status.title", date=today)]
     lines += [context.text("status.unit_line", name=r.name, total=r.total, bound=r.bound) for r in rows]
     buttons = [
         [(context.text("status.show_members", unit=r.name), button_data(context, action="st", arg=r.unit_id))]
         for r in rows[:MAX_UNIT_BUTTONS]
     ]
     await update.effective_message.reply_text("\n".join(lines), reply_markup=inline(buttons))
+
+
+def _round_lines(context: BotContext, rounds: list[duty_status.RoundStatus]) -> list[str]:
+    sep = context.text("digest.name_separator")
+    lines = []
+    for r in rounds:
+        counts = {k: len(getattr(r, k)) for k in ("on_time", "late", "issue", "excused", "handled", "missing")}
+        lines.append(context.text("status.round_line", unit=r.unit_name, due=r.due, **counts))
+        for label in ("late", "issue", "excused", "handled", "missing"):
+            names = getattr(r, label)
+            if names:
+                label_text = context.text(f"status.label_{label}")
+                lines.append(context.text("status.names_line", label=label_text, names=sep.join(names)))
+    return lines
 
 
 async def members_pressed(update: Update, context: BotContext, unit_id: str) -> None:

@@ -24,8 +24,8 @@ class Command:
 # Order is the order of /help and of the command menu.
 COMMANDS: tuple[Command, ...] = (
     Command("help", ANYONE_BOUND, True),
-    Command("checkin", frozenset({Role.STAFF}), False),
-    Command("leave", frozenset({Role.STAFF}), False),
+    Command("checkin", frozenset({Role.STAFF}), True),
+    Command("leave", frozenset({Role.STAFF}), True),
     Command("quiz", ANYONE_BOUND, False),
     Command("prohibitions", ANYONE_BOUND, False),
     Command("report", ANYONE_BOUND, False),

@@ -36,6 +36,9 @@ from safety.imports.yamlnodes import NodeReader, compose, line_of
 TOP_KEYS = ("timezone", "units", "people", "escalation")
 UNIT_KEYS = ("id", "name", "parent", "timezone", "checkin", "escalation", "children")
 CHECKIN_KEYS = ("days", "opens", "due")
+CHECKIN_OPTIONAL = ("items", "require_location")
+MAX_ITEMS = 12
+ITEM_MAX_LEN = 60
 PERSON_KEYS = ("employee_no", "name", "phone", "unit", "roles")
 
 
@@ -122,9 +125,10 @@ def _walk_units(reader: NodeReader, node: Node, nested_parent: str | None, out: 
 
 
 def _checkin(reader: NodeReader, node: Node) -> dict[str, Any] | None:
-    keys = reader.mapping(node, "checkin", CHECKIN_KEYS, required=CHECKIN_KEYS)
+    keys = reader.mapping(node, "checkin", CHECKIN_KEYS + CHECKIN_OPTIONAL, required=CHECKIN_KEYS)
     if keys is None or any(k not in keys for k in CHECKIN_KEYS):
         return None
+    extra = _checkin_options(reader, keys)
     days_node = keys["days"]
     days_items = reader.texts(days_node, "days")
     days = None
@@ -142,9 +146,38 @@ def _checkin(reader: NodeReader, node: Node) -> dict[str, Any] | None:
     if opens and due and opens >= due:
         reader.add(line_of(keys["opens"]), "opens_not_before_due", opens=opens, due=due)
         return None
-    if days is None or not opens or not due:
+    if days is None or not opens or not due or extra is None:
         return None
-    return {"days": days, "opens": opens, "due": due}
+    return {"days": days, "opens": opens, "due": due, **extra}
+
+
+def _checkin_options(reader: NodeReader, keys: dict[str, Node]) -> dict[str, Any] | None:
+    """Optional `items` (the unit's own checklist, else the defaults) and `require_location` (true/false)."""
+    extra: dict[str, Any] = {}
+    before = len(reader.problems)
+    if "items" in keys:
+        items = reader.texts(keys["items"], "items")
+        if items is not None:
+            if not items:
+                reader.add(line_of(keys["items"]), "empty_list", field="items")
+            elif len(items) > MAX_ITEMS:
+                reader.add(line_of(keys["items"]), "too_long", field="items", max=MAX_ITEMS)
+            for text, line in items:
+                if len(text) > ITEM_MAX_LEN:
+                    reader.add(line, "too_long", field="items", max=ITEM_MAX_LEN)
+            extra["items"] = [text for text, _ in items]
+    if "require_location" in keys:
+        flag = reader.text(keys["require_location"], "require_location")
+        if flag is not None and flag.lower() not in {"true", "false", "yes", "no"}:
+            reader.add(
+                line_of(keys["require_location"]),
+                "wrong_type",
+                field="require_location",
+                expected="true or false",
+            )
+        elif flag is not None and flag.lower() in {"true", "yes"}:
+            extra["require_location"] = True
+    return extra if len(reader.problems) == before else None
 
 
 def _link_units(

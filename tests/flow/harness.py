@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -9,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 from telegram import Update
 from telegram.ext import Application
 
@@ -17,13 +18,14 @@ from bot.app import build_application, opened
 from bot.sandbox import Limits, SandboxClient, SandboxServer, SandboxUser
 from bot.settings import Settings
 from handlers.context import Services
+from jobs import duty
 from safety import onboarding
 from safety.callbacks import derive_secret
 from safety.imports.results import ImportReport
 from safety.imports.service import import_org_file
 from storage import org_queries as oq
 from storage.db import Database
-from storage.models import ChatIdentity, Person
+from storage.models import ChatIdentity, OutboxMessage, Person
 
 TOKEN = "424242:FLOW-test-token"
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -68,6 +70,29 @@ class Harness:
         async with self.db.session() as session:
             return (await session.exec(select(func.count()).select_from(ChatIdentity))).one()
 
+    async def tick(self, *, drain: bool = True) -> tuple[int, int]:
+        """One duty pass at the harness clock (rounds, escalation), then wait until the outbox is sent."""
+        result = await duty.run_once(self.app.bot_data["services"])
+        if drain:
+            await self.drain()
+        return result
+
+    async def drain(self, seconds: float = 15.0) -> None:
+        """Wait until no outbox row is pending or being sent."""
+        async with asyncio.timeout(seconds):
+            while True:
+                async with self.db.session() as session:
+                    waiting = (
+                        await session.exec(
+                            select(func.count())
+                            .select_from(OutboxMessage)
+                            .where(col(OutboxMessage.status).in_(["pending", "sending"]))
+                        )
+                    ).one()
+                if not waiting:
+                    return
+                await asyncio.sleep(0.05)
+
     async def bind(self, employee_no: str) -> dict[str, Any]:
         """Bind a roster person through the chat, as a phone would; returns the welcome message."""
         code = await self.issue_code(employee_no)
@@ -77,8 +102,16 @@ class Harness:
 
 
 @asynccontextmanager
-async def running_bot(db: Database, *, org_file: Path = EXAMPLES / "org.yaml") -> AsyncIterator[Harness]:
-    clock = Clock()
+async def running_bot(
+    db: Database,
+    *,
+    org_file: Path = EXAMPLES / "org.yaml",
+    clock: Clock | None = None,
+    tick_seconds: float = 3600.0,
+) -> AsyncIterator[Harness]:
+    """The bot with the org imported. Duty ticks run on the JobQueue every `tick_seconds` (rarely, by
+    default: tests call Harness.tick() with the clock where they want it)."""
+    clock = clock or Clock()
     async with db.session() as session:
         report = await import_org_file(session, org_file)
         assert isinstance(report, ImportReport), report
@@ -93,7 +126,9 @@ async def running_bot(db: Database, *, org_file: Path = EXAMPLES / "org.yaml") -
             )
         )
     settings = Settings(database_url=db.url, telegram_token=None, _env_file=None)  # type: ignore[call-arg]
-    services = Services(database_url=db.url, callback_secret=derive_secret(TOKEN), clock=clock)
+    services = Services(
+        database_url=db.url, callback_secret=derive_secret(TOKEN), clock=clock, tick_seconds=tick_seconds
+    )
     app = build_application(settings, token=TOKEN, base_url=server.bot_api_base, services=services)
     client = SandboxClient(server.url)
     try:

@@ -1,0 +1,192 @@
+"""Answering a round: 'all fine' (fit for duty), 'something is wrong' (items, a note, a photo), late answers.
+
+The answer closes the person's obligation, edits the digests that list the round, and for an issue or a
+person not cleared for duty tells the team leader at once (outbox rows in the same transaction).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from safety import digests, outbox
+from safety.delivery import OutMessage
+from safety.outbox import Envelope
+from safety.rounds import Schedule, local_hhmm, zone
+from safety.texts import t
+from storage import duty_queries as dq
+from storage import org_queries as oq
+from storage.models import CheckIn, Person, Round, Unit
+
+NOTE_LIMIT = 500
+
+
+class Answer(StrEnum):
+    ON_TIME = "on_time"
+    LATE = "late"
+    ISSUE = "issue"
+    ALREADY = "already"
+    NOT_EXPECTED = "not_expected"
+    NO_ROUND = "no_round"
+    NOT_CLEARED = "not_cleared"
+    NEED_LOCATION = "need_location"
+
+
+@dataclass(frozen=True)
+class AnswerOutcome:
+    answer: Answer
+    time: str = ""  # local HH:MM of the check-in (or of the earlier one)
+    due: str = ""
+
+
+@dataclass(frozen=True)
+class Defaults:
+    default_language: str
+    default_timezone: str
+
+
+async def _context(session: AsyncSession, round_id: int) -> tuple[Round, Unit] | None:
+    round_ = await session.get(Round, round_id)
+    if round_ is None:
+        return None
+    unit = await session.get(Unit, round_.unit_id)
+    return (round_, unit) if unit else None
+
+
+async def answer(
+    session: AsyncSession,
+    *,
+    person: Person,
+    round_id: int,
+    fit: bool,
+    now: datetime,
+    settings: Defaults,
+    items: list[str] | None = None,
+    note: str | None = None,
+    photo_file_id: str | None = None,
+    location: tuple[float, float] | None = None,
+) -> AnswerOutcome:
+    """Record the person's answer to the round; fit=True is 'all fine', False an issue with items and note."""
+    assert person.id is not None
+    found = await _context(session, round_id)
+    if found is None:
+        return AnswerOutcome(Answer.NO_ROUND)
+    round_, unit = found
+    tz = zone(unit, settings.default_timezone)
+    due = local_hhmm(round_.due_at, tz)
+    if now.astimezone(tz).date() != round_.day:
+        return AnswerOutcome(Answer.NO_ROUND, due=due)
+    ref = f"round:{round_id}"
+    obligation = await dq.obligation_of(session, kind="checkin", ref=ref, subject_id=person.id)
+    if obligation is None:
+        return AnswerOutcome(Answer.NOT_EXPECTED, due=due)
+    earlier = await dq.checkin_of(session, round_id=round_id, person_id=person.id)
+    if earlier is not None:
+        return AnswerOutcome(Answer.ALREADY, time=local_hhmm(earlier.at, tz), due=due)
+    if fit and not person.cleared:
+        await _tell_leaders(
+            session,
+            unit,
+            person,
+            "not_cleared",
+            now=now,
+            settings=settings,
+            key=f"{ref}:p{person.id}:not_cleared",
+        )
+        return AnswerOutcome(Answer.NOT_CLEARED, due=due)
+    schedule = Schedule.of(unit)
+    if fit and schedule is not None and schedule.require_location and location is None:
+        return AnswerOutcome(Answer.NEED_LOCATION, due=due)
+    status = Answer.ISSUE if not fit else (Answer.LATE if now > round_.due_at else Answer.ON_TIME)
+    checkin = await dq.insert_checkin(
+        session,
+        checkin=CheckIn(
+            round_id=round_id,
+            person_id=person.id,
+            status=status.value,
+            items=items,
+            note=(note or "")[:NOTE_LIMIT] or None,
+            photo_file_id=photo_file_id,
+            latitude=location[0] if location else None,
+            longitude=location[1] if location else None,
+            at=now,
+        ),
+    )
+    if checkin is None:  # a double press raced us
+        return AnswerOutcome(Answer.ALREADY, time=local_hhmm(now, tz), due=due)
+    assert obligation.id is not None
+    await dq.close_obligation(session, obligation_id=obligation.id, state="done", by=person.id, now=now)
+    if status is Answer.ISSUE:
+        await _tell_leaders(
+            session,
+            unit,
+            person,
+            "issue",
+            now=now,
+            settings=settings,
+            key=f"checkin:{checkin.id}:issue",
+            checkin=checkin,
+        )
+    await digests.refresh(
+        session,
+        kind="checkin",
+        ref=ref,
+        now=now,
+        default_language=settings.default_language,
+        default_timezone=settings.default_timezone,
+    )
+    return AnswerOutcome(status, time=local_hhmm(now, tz), due=due)
+
+
+async def _tell_leaders(
+    session: AsyncSession,
+    unit: Unit,
+    person: Person,
+    what: str,
+    *,
+    now: datetime,
+    settings: Defaults,
+    key: str,
+    checkin: CheckIn | None = None,
+) -> None:
+    leaders = [
+        p for p in await oq.nearest_role_holders(session, unit_id=unit.id, role="team_leader") if p.active
+    ]
+    tz = zone(unit, settings.default_timezone)
+    envelopes = []
+    for leader in leaders:
+        language = leader.language or settings.default_language
+        if what == "issue" and checkin is not None:
+            sep = t(language, "digest.name_separator")
+            note = (checkin.note or "") + (
+                t(language, "checkin.issue_alert_photo") if checkin.photo_file_id else ""
+            )
+            text = t(
+                language,
+                "checkin.issue_alert",
+                unit=unit.name,
+                name=person.name,
+                time=local_hhmm(checkin.at, tz),
+                items=sep.join(checkin.items or []),
+                note=note,
+            )
+        else:
+            text = t(language, "checkin.not_cleared_alert", unit=unit.name, name=person.name)
+        envelopes.append(
+            Envelope(key=f"{key}:to:{leader.id}", kind="alert", message=OutMessage(text), person_id=leader.id)
+        )
+    await outbox.enqueue(session, envelopes, now=now)
+
+
+async def todays_round(
+    session: AsyncSession, *, person: Person, now: datetime, default_timezone: str
+) -> Round | None:
+    """The round of the person's own team today, if one is open."""
+    unit = await session.get(Unit, person.unit_id)
+    if unit is None:
+        return None
+    day = now.astimezone(zone(unit, default_timezone)).date()
+    return await dq.round_by_unit_day(session, unit_id=unit.id, day=day)

@@ -1,0 +1,125 @@
+"""How a check-in round looks in an escalation digest and in a reminder, in the reader's language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from safety.delivery import Button, OutMessage
+from safety.rounds import Schedule, round_message, zone
+from safety.texts import t
+from storage import duty_queries as dq
+from storage.models import CheckIn, Obligation, Person, Round, Unit
+
+MAX_BUTTON_ROWS = 15
+
+
+@dataclass
+class RoundPicture:
+    round: Round
+    unit: Unit
+    tz: ZoneInfo
+    obligations: list[Obligation]
+    people: dict[int, Person] = field(default_factory=dict)
+    checkins: dict[int, CheckIn] = field(default_factory=dict)
+
+    def name(self, person_id: int | None) -> str:
+        person = self.people.get(person_id or 0)
+        return person.name if person else "?"
+
+    def hhmm(self, moment: datetime | None) -> str:
+        return moment.astimezone(self.tz).strftime("%H:%M") if moment is not None else ""
+
+
+async def load_round(session: AsyncSession, *, ref: str, default_timezone: str) -> RoundPicture | None:
+    """The round behind a reference 'round:<id>' with its obligations, people and check-ins."""
+    if not ref.startswith("round:") or not ref[6:].isdigit():
+        return None
+    round_ = await session.get(Round, int(ref[6:]))
+    if round_ is None or round_.id is None:
+        return None
+    unit = await session.get(Unit, round_.unit_id)
+    assert unit is not None
+    obligations = await dq.obligations_of_ref(session, kind="checkin", ref=ref)
+    ids = {o.subject_id for o in obligations} | {o.closed_by for o in obligations if o.closed_by}
+    people = {p.id or 0: p for p in (await session.exec(select(Person).where(col(Person.id).in_(ids)))).all()}
+    checkins = {c.person_id: c for c in await dq.checkins_of_round(session, round_id=round_.id)}
+    return RoundPicture(round_, unit, zone(unit, default_timezone), obligations, people, checkins)
+
+
+def render_digest(picture: RoundPicture, *, language: str, listed: set[int]) -> OutMessage:
+    """Unit, due time and done/total; who is missing, handled or excused; buttons for the listed ones."""
+    sep = t(language, "digest.name_separator")
+    counted = [o for o in picture.obligations if o.state != "excused"]
+    done = [o for o in counted if o.state in {"done", "acknowledged"}]
+    lines = [
+        t(
+            language,
+            "digest.title",
+            unit=picture.unit.name,
+            due=picture.hhmm(picture.round.due_at),
+            done=len(done),
+            total=len(counted),
+        )
+    ]
+    missing = [o for o in picture.obligations if o.state == "open"]
+    if missing:
+        lines.append(
+            t(language, "digest.missing", names=sep.join(picture.name(o.subject_id) for o in missing))
+        )
+    else:
+        lines.append(t(language, "digest.none_missing"))
+    for status, key in (("late", "digest.late_line"), ("issue", "digest.issue_line")):
+        names = [picture.name(pid) for pid, c in picture.checkins.items() if c.status == status]
+        if names:
+            lines.append(t(language, key, names=sep.join(names)))
+    for obligation in picture.obligations:
+        if obligation.closed_by is None or obligation.state not in {"acknowledged", "excused"}:
+            continue
+        key = "digest.handled_line" if obligation.state == "acknowledged" else "digest.excused_line"
+        lines.append(
+            t(
+                language,
+                key,
+                name=picture.name(obligation.subject_id),
+                by=picture.name(obligation.closed_by),
+                time=picture.hhmm(obligation.closed_at),
+            )
+        )
+    rows: list[tuple[Button, ...]] = []
+    for obligation in missing:
+        if obligation.id in listed and len(rows) < MAX_BUTTON_ROWS:
+            name = picture.name(obligation.subject_id)
+            rows.append(
+                (
+                    Button(t(language, "digest.remind", name=name), "ob", f"{obligation.id}.r"),
+                    Button(t(language, "digest.excuse"), "ob", f"{obligation.id}.x"),
+                    Button(t(language, "digest.handled"), "ob", f"{obligation.id}.h"),
+                )
+            )
+    return OutMessage("\n".join(lines), tuple(rows))
+
+
+def render_reminder(picture: RoundPicture, *, language: str, nudged_by: str | None = None) -> OutMessage:
+    """The reminder to the person themself, with the check-in buttons again."""
+    assert picture.round.id is not None
+    schedule = Schedule.of(picture.unit)
+    assert schedule is not None
+    base = round_message(
+        round_id=picture.round.id,
+        unit=picture.unit,
+        schedule=schedule,
+        due_at=picture.round.due_at,
+        language=language,
+        tz=picture.tz,
+    )
+    due = picture.hhmm(picture.round.due_at)
+    if nudged_by:
+        head = t(language, "checkin.nudge", by=nudged_by, unit=picture.unit.name, due=due)
+    else:
+        head = t(language, "checkin.reminder", unit=picture.unit.name, due=due)
+    return OutMessage(head + "\n\n" + base.text, base.buttons)

@@ -1,0 +1,143 @@
+"""The escalation engine: one idempotent tick that moves due obligations to their highest due step.
+
+A step resolves its role up the unit tree (the nearest holders), or goes to the subject ("self") or to
+the unit's group chat ("group"). After downtime only the highest step now due is sent, once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import col, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from safety import checkin_digest, digests, outbox
+from safety.digests import Audience
+from safety.outbox import Envelope
+from safety.policy import Step, highest_due_step, next_step_offset, policy_for
+from storage import duty_queries as dq
+from storage import org_queries as oq
+from storage.models import Obligation, Person, Unit
+
+BATCH = 5000
+
+
+@dataclass(frozen=True)
+class TickReport:
+    escalated: int
+    digests: int
+    reminders: int
+
+
+class _Lookups:
+    """Per-tick caches: policies per (unit, kind), role holders per (unit, role), group chats per unit."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.policies: dict[tuple[str, str], tuple[Step, ...]] = {}
+        self.holders: dict[tuple[str, str], tuple[Person, ...]] = {}
+        self.groups: dict[str, tuple[str, str] | None] = {}
+
+    async def steps(self, unit_id: str, kind: str) -> tuple[Step, ...]:
+        if (unit_id, kind) not in self.policies:
+            chain = [u.escalation for u in await oq.unit_ancestors(self.session, unit_id=unit_id)]
+            self.policies[(unit_id, kind)] = policy_for(chain, kind)
+        return self.policies[(unit_id, kind)]
+
+    async def audience(self, unit_id: str, target: str) -> Audience:
+        if target == "group":
+            if unit_id not in self.groups:
+                chain: list[Unit] = await oq.unit_ancestors(self.session, unit_id=unit_id)
+                found = next((u for u in chain if u.group_chat_id), None)
+                self.groups[unit_id] = (found.id, found.group_chat_id or "") if found else None
+            group = self.groups[unit_id]
+            return Audience(group_chats=(group,) if group else ())
+        if (unit_id, target) not in self.holders:
+            people = await oq.nearest_role_holders(self.session, unit_id=unit_id, role=target)
+            self.holders[(unit_id, target)] = tuple(p for p in people if p.active)
+        return Audience(people=self.holders[(unit_id, target)])
+
+
+async def tick(
+    session: AsyncSession, *, now: datetime, default_language: str, default_timezone: str, limit: int = BATCH
+) -> TickReport:
+    """Fire the highest due step of every open obligation whose next step time has come."""
+    due = await dq.due_obligations(session, now=now, limit=limit)
+    lookups = _Lookups(session)
+    moves: dict[tuple[int, datetime | None], list[int]] = defaultdict(list)
+    groups: dict[tuple[str, str, str, int, str], list[Obligation]] = defaultdict(list)
+    selves: list[tuple[Obligation, int]] = []
+    for obligation in due:
+        assert obligation.id is not None
+        steps = await lookups.steps(obligation.unit_id, obligation.kind)
+        level = highest_due_step(steps, since_due=now - obligation.due_at, level=obligation.level)
+        if level is None:
+            level = obligation.level  # a stale next_step_at: recompute it below, fire nothing
+        else:
+            target = steps[level].to
+            if target == "self":
+                selves.append((obligation, level))
+            else:
+                groups[(obligation.kind, obligation.ref, obligation.unit_id, level, target)].append(
+                    obligation
+                )
+        offset: timedelta | None = next_step_offset(steps, level)
+        moves[(level, obligation.due_at + offset if offset is not None else None)].append(obligation.id)
+    for (level, next_at), ids in moves.items():
+        for start in range(0, len(ids), 1000):
+            await session.exec(
+                update(Obligation)
+                .where(col(Obligation.id).in_(ids[start : start + 1000]))
+                .values(level=level, next_step_at=next_at)
+            )
+    for (kind, ref, unit_id, level, target), obligations in groups.items():
+        await digests.send_digest(
+            session,
+            kind=kind,
+            ref=ref,
+            unit_id=unit_id,
+            level=level,
+            obligations=obligations,
+            audience=await lookups.audience(unit_id, target),
+            now=now,
+            default_language=default_language,
+            default_timezone=default_timezone,
+        )
+    reminders = await _remind_selves(
+        session, selves, now=now, default_language=default_language, default_timezone=default_timezone
+    )
+    escalated = sum(len(v) for v in groups.values()) + len(selves)
+    return TickReport(escalated=escalated, digests=len(groups), reminders=reminders)
+
+
+async def _remind_selves(
+    session: AsyncSession,
+    selves: list[tuple[Obligation, int]],
+    *,
+    now: datetime,
+    default_language: str,
+    default_timezone: str,
+) -> int:
+    envelopes = []
+    pictures: dict[str, checkin_digest.RoundPicture | None] = {}
+    for obligation, level in selves:
+        if obligation.kind != "checkin":
+            continue
+        if obligation.ref not in pictures:
+            pictures[obligation.ref] = await checkin_digest.load_round(
+                session, ref=obligation.ref, default_timezone=default_timezone
+            )
+        picture = pictures[obligation.ref]
+        person = picture.people.get(obligation.subject_id) if picture else None
+        if picture is None or person is None:
+            continue
+        message = checkin_digest.render_reminder(picture, language=person.language or default_language)
+        envelopes.append(
+            Envelope(
+                key=f"ob:{obligation.id}:step:{level}", kind="reminder", message=message, person_id=person.id
+            )
+        )
+    await outbox.enqueue(session, envelopes, now=now)
+    return len(envelopes)

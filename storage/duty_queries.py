@@ -1,0 +1,183 @@
+"""Queries for rounds, check-ins, leave, obligations and chat states."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import ChatIdentity, ChatState, CheckIn, Leave, Obligation, Person, RoleAssignment, Round
+
+
+async def round_by_unit_day(session: AsyncSession, *, unit_id: str, day: date) -> Round | None:
+    result = await session.exec(select(Round).where(Round.unit_id == unit_id, Round.day == day))
+    return result.first()
+
+
+async def rounds_on(session: AsyncSession, *, unit_ids: Sequence[str], day: date) -> list[Round]:
+    if not unit_ids:
+        return []
+    result = await session.exec(select(Round).where(col(Round.unit_id).in_(list(unit_ids)), Round.day == day))
+    return list(result)
+
+
+async def existing_round_keys(session: AsyncSession, *, days: Sequence[date]) -> set[tuple[str, date]]:
+    result = await session.exec(select(Round).where(col(Round.day).in_(list(days))))
+    return {(r.unit_id, r.day) for r in result.all()}
+
+
+async def insert_round(session: AsyncSession, *, round_: Round) -> Round | None:
+    """Insert in a savepoint; None when another process created the same (unit, day) first."""
+    try:
+        async with session.begin_nested():
+            session.add(round_)
+            await session.flush()
+    except IntegrityError:
+        return None
+    return round_
+
+
+async def expected_members(session: AsyncSession, *, unit_id: str, channel: str) -> list[Person]:
+    """Active people of the unit who hold the staff role there and have bound a chat account."""
+    result = await session.exec(
+        select(Person)
+        .join(RoleAssignment, col(RoleAssignment.person_id) == col(Person.id))
+        .join(ChatIdentity, col(ChatIdentity.person_id) == col(Person.id))
+        .where(
+            Person.unit_id == unit_id,
+            col(Person.active).is_(True),
+            RoleAssignment.role == "staff",
+            RoleAssignment.unit_id == unit_id,
+            ChatIdentity.channel == channel,
+        )
+        .order_by(col(Person.employee_no))
+    )
+    return list(result.unique())
+
+
+async def people_on_leave(session: AsyncSession, *, person_ids: Sequence[int], day: date) -> dict[int, Leave]:
+    if not person_ids:
+        return {}
+    result = await session.exec(
+        select(Leave).where(
+            col(Leave.person_id).in_(list(person_ids)),
+            Leave.status == "approved",
+            col(Leave.first_day) <= day,
+            col(Leave.last_day) >= day,
+        )
+    )
+    return {leave.person_id: leave for leave in result}
+
+
+async def obligations_of_ref(session: AsyncSession, *, kind: str, ref: str) -> list[Obligation]:
+    """Fresh from the database (populate_existing): closes are compare-and-set updates past the ORM."""
+    result = await session.exec(
+        select(Obligation)
+        .where(Obligation.kind == kind, Obligation.ref == ref)
+        .order_by(col(Obligation.id))
+        .execution_options(populate_existing=True)
+    )
+    return list(result)
+
+
+async def obligation_of(session: AsyncSession, *, kind: str, ref: str, subject_id: int) -> Obligation | None:
+    result = await session.exec(
+        select(Obligation).where(
+            Obligation.kind == kind, Obligation.ref == ref, Obligation.subject_id == subject_id
+        )
+    )
+    return result.first()
+
+
+async def due_obligations(session: AsyncSession, *, now: datetime, limit: int) -> list[Obligation]:
+    """Open obligations whose next step time has come (index ix_obligations_due_steps)."""
+    result = await session.exec(
+        select(Obligation)
+        .where(Obligation.state == "open", col(Obligation.next_step_at) <= now)
+        .order_by(col(Obligation.next_step_at), col(Obligation.id))
+        .limit(limit)
+    )
+    return list(result)
+
+
+async def open_obligations_of_subject(
+    session: AsyncSession, *, kind: str, subject_id: int, refs: Iterable[str]
+) -> list[Obligation]:
+    refs = list(refs)
+    if not refs:
+        return []
+    result = await session.exec(
+        select(Obligation).where(
+            Obligation.kind == kind,
+            Obligation.subject_id == subject_id,
+            Obligation.state == "open",
+            col(Obligation.ref).in_(refs),
+        )
+    )
+    return list(result)
+
+
+async def close_obligation(
+    session: AsyncSession,
+    *,
+    obligation_id: int,
+    state: str,
+    by: int | None,
+    now: datetime,
+    note: str | None = None,
+) -> bool:
+    """Compare-and-set: only an open obligation closes; True for the one caller that closed it."""
+    result = await session.exec(
+        update(Obligation)
+        .where(col(Obligation.id) == obligation_id, col(Obligation.state) == "open")
+        .values(state=state, closed_by=by, closed_at=now, next_step_at=None, note=note)
+    )
+    return result.rowcount == 1
+
+
+async def checkins_of_round(session: AsyncSession, *, round_id: int) -> list[CheckIn]:
+    result = await session.exec(
+        select(CheckIn).where(CheckIn.round_id == round_id).execution_options(populate_existing=True)
+    )
+    return list(result)
+
+
+async def checkin_of(session: AsyncSession, *, round_id: int, person_id: int) -> CheckIn | None:
+    result = await session.exec(
+        select(CheckIn).where(CheckIn.round_id == round_id, CheckIn.person_id == person_id)
+    )
+    return result.first()
+
+
+async def insert_checkin(session: AsyncSession, *, checkin: CheckIn) -> CheckIn | None:
+    try:
+        async with session.begin_nested():
+            session.add(checkin)
+            await session.flush()
+    except IntegrityError:
+        return None
+    return checkin
+
+
+async def get_state(session: AsyncSession, *, person_id: int) -> ChatState | None:
+    return await session.get(ChatState, person_id)
+
+
+async def set_state(
+    session: AsyncSession, *, person_id: int, kind: str, data: dict[str, object], now: datetime
+) -> None:
+    state = await session.get(ChatState, person_id)
+    if state is None:
+        session.add(ChatState(person_id=person_id, kind=kind, data=data, updated_at=now))
+    else:
+        state.kind, state.data, state.updated_at = kind, data, now
+        session.add(state)
+
+
+async def clear_state(session: AsyncSession, *, person_id: int) -> None:
+    state = await session.get(ChatState, person_id)
+    if state is not None:
+        await session.delete(state)
