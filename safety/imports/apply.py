@@ -20,7 +20,7 @@ from storage import org_queries as q
 from storage.models import Unit
 
 BATCH = 1000
-UNIT_FIELDS = ("name", "parent_id", "timezone", "checkin", "escalation", "sort_order")
+UNIT_FIELDS = ("name", "parent_id", "timezone", "checkin", "escalation", "sort_order", "group_chat_id")
 PERSON_FIELDS = ("name", "phone", "unit_id")
 
 
@@ -67,6 +67,7 @@ async def apply_units(session: AsyncSession, specs: Sequence[UnitSpec]) -> Entit
                 checkin=s.checkin,
                 escalation=s.escalation,
                 sort_order=s.sort_order,
+                group_chat_id=s.group_chat_id,
             )
             for s in new
         ],

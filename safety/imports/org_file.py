@@ -34,7 +34,7 @@ from safety.imports.problems import Problem, problem, sorted_problems
 from safety.imports.yamlnodes import NodeReader, compose, line_of
 
 TOP_KEYS = ("timezone", "units", "people", "escalation")
-UNIT_KEYS = ("id", "name", "parent", "timezone", "checkin", "escalation", "children")
+UNIT_KEYS = ("id", "name", "parent", "timezone", "checkin", "escalation", "group_chat", "children")
 CHECKIN_KEYS = ("days", "opens", "due")
 CHECKIN_OPTIONAL = ("items", "require_location")
 MAX_ITEMS = 12
@@ -53,6 +53,7 @@ class _Draft:
     timezone: str | None
     checkin: dict[str, Any] | None
     escalation: dict[str, Any] | None
+    group_chat: str | None = None
 
 
 def parse_org(text: str) -> OrgPlan | tuple[Problem, ...]:
@@ -117,6 +118,7 @@ def _walk_units(reader: NodeReader, node: Node, nested_parent: str | None, out: 
             escalation=parse_policy(reader, keys["escalation"], "escalation")
             if "escalation" in keys
             else None,
+            group_chat=_group_chat(reader, keys["group_chat"]) if "group_chat" in keys else None,
         )
         if unit_id is not None:
             out.append(draft)
@@ -149,6 +151,17 @@ def _checkin(reader: NodeReader, node: Node) -> dict[str, Any] | None:
     if days is None or not opens or not due or extra is None:
         return None
     return {"days": days, "opens": opens, "due": due, **extra}
+
+
+def _group_chat(reader: NodeReader, node: Node) -> str | None:
+    """The unit's group chat id (a negative number on Telegram): an escalation target (`to: group`)."""
+    value = reader.text(node, "group_chat")
+    if value is not None and not (value.lstrip("-").isdigit() and len(value) <= 20):
+        reader.add(
+            line_of(node), "wrong_type", field="group_chat", expected="a chat id such as -1001234567890"
+        )
+        return None
+    return value
 
 
 def _checkin_options(reader: NodeReader, keys: dict[str, Node]) -> dict[str, Any] | None:
@@ -224,7 +237,15 @@ def _link_units(
         assert draft.name is not None
         specs.append(
             UnitSpec(
-                draft.id, draft.name, parent_id, zone(draft.id), draft.checkin, policy, order, draft.line
+                draft.id,
+                draft.name,
+                parent_id,
+                zone(draft.id),
+                draft.checkin,
+                policy,
+                order,
+                draft.line,
+                draft.group_chat,
             )
         )
     return specs

@@ -20,6 +20,7 @@ class UnitSpec:
     escalation: dict[str, Any] | None
     sort_order: int
     line: int
+    group_chat_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -254,3 +254,70 @@ async def test_stale_and_foreign_check_in_buttons_change_nothing(bot: Harness) -
     assert stale
     async with bot.db.session() as session:
         assert (await session.exec(select(CheckIn))).all() == []
+
+
+async def test_checkin_command_and_a_required_location(db: Database) -> None:
+    async with running_bot(db, org_file=ORG, clock=Clock(local(6, 50))) as bot:
+        await bot.bind("U1")
+        user = bot.user_id("U1")
+        sent = await bot.client.send_text(user, "/checkin")
+        assert (await bot.client.wait_for(user, after_message_id=sent["message_id"]))["text"] == zh(
+            "checkin.no_round"
+        )
+        bot.clock.now = local(7, 0, 5)
+        await bot.tick()
+        sent = await bot.client.send_text(user, "/checkin")
+        again = await bot.client.wait_for(user, after_message_id=sent["message_id"])
+        assert "井下班 班前安全确认" in again["text"]
+        await press(bot, "U1", again, "全部正常")
+        ask = await bot.client.wait_for(user, predicate=lambda m: m.get("text") == zh("checkin.ask_location"))
+        assert ask
+        chat = await bot.client.chat(user)
+        assert chat["reply_keyboard"], "a location button is offered"
+        sent = await bot.client.send_location(user, 26.1, 99.9)
+        done = await bot.client.wait_for(user, after_message_id=sent["message_id"])
+        assert done["text"].startswith("✅ 已确认")
+        async with bot.db.session() as session:
+            checkin = (await session.exec(select(CheckIn))).one()
+        assert (checkin.status, checkin.latitude, checkin.longitude) == ("on_time", 26.1, 99.9)
+
+
+async def test_the_scheduler_fires_a_step_within_15_seconds(db: Database) -> None:
+    clock = Clock(local(6, 50))
+    async with running_bot(db, org_file=ORG, clock=clock, tick_seconds=2.0) as bot:
+        for employee_no in ("L1", "A1"):
+            await bot.bind(employee_no)
+        clock.now = local(7, 30, 11)  # no manual tick: the JobQueue opens the round and escalates
+        user = bot.user_id("L1")
+        digest = await bot.client.wait_for(
+            user, predicate=lambda m: "班前确认 0/1" in str(m.get("text")), timeout=15
+        )
+        assert zh("digest.missing", names="张一") in digest["text"]
+
+
+async def test_a_unit_group_chat_gets_the_digest_and_only_leaders_handle_it(db: Database) -> None:
+    async with running_bot(db, org_file=ORG, clock=Clock(local(6, 50))) as bot:
+        for employee_no in ("G1", "GL"):
+            await bot.bind(employee_no)
+        group = -1009001
+        bot.server.add_group(group, "运输班群", [bot.user_id("G1"), bot.user_id("GL")])
+        bot.clock.now = local(7, 0, 5)
+        await bot.tick()
+        bot.clock.now = local(7, 30, 11)
+        await bot.tick()
+        digest = await bot.client.wait_for(
+            bot.user_id("GL"),
+            chat_id=group,
+            predicate=lambda m: "运输班 07:30 班前确认 0/1" in str(m.get("text")),
+        )
+        staff = await bot.client.press_button(
+            bot.user_id("G1"), digest["message_id"], zh("digest.handled"), chat_id=group
+        )
+        assert (await bot.client.callback_answer(staff))["text"] == zh("digest.not_recipient")
+        leader = await bot.client.press_button(
+            bot.user_id("GL"), digest["message_id"], zh("digest.handled"), chat_id=group
+        )
+        assert (await bot.client.callback_answer(leader))["text"] == zh("digest.done_handled", name="冯工")
+        async with bot.db.session() as session:
+            obligation = (await session.exec(select(Obligation).where(Obligation.unit_id == "team-g"))).one()
+        assert obligation.state == "acknowledged" and obligation.closed_by == bot.people["GL"].id
