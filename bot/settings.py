@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     listen: str = "0.0.0.0:8443"
     sandbox_port: int = Field(default=8080, ge=1, le=65535)
     send_rate: float = Field(default=30, gt=0, le=1000)
+    quiz_pass_mark: float = Field(default=100, gt=0, le=100)  # percent of right answers; 100: full score only
+    quiz_minutes: int = Field(default=30, ge=1, le=24 * 60)  # an attempt left this long expires, not passed
+    clearance_days: int = Field(default=0, ge=0, le=3660)  # 0: no expiry; 365: yearly renewal
+    quiz_deadline_days: int = Field(default=7, ge=1, le=365)  # time to pass after a requirement
+    violation_window_days: int = Field(default=365, ge=1, le=3660)  # a second violation within it: manager
 
     @field_validator("telegram_token", "webhook_url", "webhook_secret", mode="before")
     @classmethod

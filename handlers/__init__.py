@@ -6,7 +6,19 @@ from typing import Any
 
 from telegram.ext import Application
 
-from handlers import buttons, checkin, duty, errors, guard, menu, onboarding, status
+from handlers import (
+    buttons,
+    checkin,
+    duty,
+    errors,
+    guard,
+    menu,
+    onboarding,
+    prohibitions,
+    quiz,
+    status,
+    violation,
+)
 from handlers.buttons import ButtonCallback
 from handlers.menu import CommandCallback
 
@@ -19,6 +31,9 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "status": status.status_command,
         "checkin": checkin.checkin_command,
         "leave": duty.leave_command,
+        "quiz": quiz.quiz_command,
+        "prohibitions": prohibitions.prohibitions_command,
+        "violation": violation.violation_command,
     }
     app.add_handlers(menu.build_handlers(commands))
     app.add_handlers(checkin.build_handlers())  # free text, photos and locations: after the commands
@@ -30,6 +45,9 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "cis": checkin.items_submitted,
         "ob": duty.obligation_pressed,
         "lv": duty.leave_pressed,
+        "qa": quiz.answer_pressed,
+        "qt": quiz.toggle_pressed,
+        "qs": quiz.submit_pressed,
     }
     app.add_handler(buttons.build_handler(routes))
     app.add_error_handler(errors.on_error)

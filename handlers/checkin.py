@@ -7,6 +7,7 @@ from typing import Any
 from telegram import KeyboardButton, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.ext import BaseHandler, MessageHandler, filters
 
+from handlers import violation
 from handlers.context import BotContext
 from handlers.render import button_data, inline
 from safety import checkin
@@ -245,6 +246,9 @@ async def free_input(update: Update, context: BotContext) -> None:
     async with context.services.database.session() as session:
         state = await dq.get_state(session, person_id=context.actor.person_id)
     kind, data = (state.kind, dict(state.data or {})) if state else (None, {})
+    if kind == violation.PHOTO_STATE and message.photo:
+        await violation.attach_photo(update, context, int(data["violation"]))
+        return
     if kind == "ci_location" and message.location is not None:
         await _record(
             update,

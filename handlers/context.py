@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -11,7 +12,9 @@ from typing import Any
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from safety.access import Actor
+from safety.calendar import WorkCalendar
 from safety.checkin import Defaults
+from safety.clearance import QuizRules
 from safety.texts import normalize_language, t
 from storage.db import Database
 
@@ -33,6 +36,9 @@ class Services:
     data_dir: Path = Path("data")
     clock: Callable[[], datetime] = utc_now
     tick_seconds: float = 5.0  # how often rounds open and escalation steps fire
+    quiz_rules: QuizRules = field(default_factory=QuizRules)
+    rng: random.Random = field(default_factory=random.Random, repr=False)
+    calendar: WorkCalendar = field(default_factory=WorkCalendar, repr=False)
     db: Database | None = field(default=None, repr=False)
 
     @property

@@ -12,19 +12,18 @@ from typing import Any
 from telegram.ext import Application, CallbackContext
 
 from handlers.context import Services
-from safety import escalation, rounds
-from safety.calendar import WorkCalendar
-from storage import calendar_queries
+from safety import clearance, escalation, rounds
 
 logger = logging.getLogger(__name__)
 TICK_SECONDS = 5.0  # a step fires within this (plus the tick's own time) of its due moment: well inside 15 s
 
 
 async def run_once(services: Services) -> tuple[int, int]:
-    """One pass: open due rounds, then escalate due obligations. Returns (rounds opened, obligations moved)."""
+    """One pass: rounds, quiz requirements, escalation. Returns (rounds opened, obligations moved)."""
     now = services.clock()
     async with services.database.session() as session:
-        calendar = WorkCalendar(await calendar_queries.official_days(session))
+        calendar = services.calendar
+        await calendar.reload(session)  # imports run in another process; one instance warns once a year
         opened = await rounds.open_due_rounds(
             session,
             now=now,
@@ -41,6 +40,8 @@ async def run_once(services: Services) -> tuple[int, int]:
             item.sent,
             item.excused,
         )
+    async with services.database.session() as session:
+        await clearance.ensure_requirements(session, now=now, rules=services.quiz_rules)
     async with services.database.session() as session:
         report = await escalation.tick(
             session, now=now, default_language=services.default_language, default_timezone=services.timezone
@@ -68,7 +69,7 @@ def schedule(app: Application[Any, Any, Any, Any, Any, Any], seconds: float = TI
     app.job_queue.run_repeating(
         _tick,
         interval=seconds,
-        first=1,
+        first=seconds,
         name="duty",
         job_kwargs={
             "id": "duty",

@@ -26,15 +26,15 @@ COMMANDS: tuple[Command, ...] = (
     Command("help", ANYONE_BOUND, True),
     Command("checkin", frozenset({Role.STAFF}), True),
     Command("leave", frozenset({Role.STAFF}), True),
-    Command("quiz", ANYONE_BOUND, False),
-    Command("prohibitions", ANYONE_BOUND, False),
+    Command("quiz", ANYONE_BOUND, True),
+    Command("prohibitions", ANYONE_BOUND, True),
     Command("report", ANYONE_BOUND, False),
     Command("tasks", ANYONE_BOUND, False),
     Command("cards", ANYONE_BOUND, False),
     Command("pending", ANYONE_BOUND, False),
     Command("status", LEADER_ROLES, True),
     Command("incidents", frozenset({Role.SAFETY_OFFICER, Role.MANAGER}), False),
-    Command("violation", frozenset({Role.TEAM_LEADER, Role.SAFETY_OFFICER}), False),
+    Command("violation", frozenset({Role.TEAM_LEADER, Role.SAFETY_OFFICER}), True),
     Command("lang", ANYONE_BOUND, True),
 )
 COMMANDS_BY_NAME = {c.name: c for c in COMMANDS}

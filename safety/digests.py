@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from safety import checkin_digest, outbox
+from safety import checkin_digest, outbox, quiz_digest
 from safety.delivery import OutMessage
 from safety.outbox import Envelope
 from storage import digest_queries as gq
@@ -30,6 +30,10 @@ async def render(
     if digest.kind == "checkin":
         picture = await checkin_digest.load_round(session, ref=digest.ref, default_timezone=default_timezone)
         return checkin_digest.render_digest(picture, language=language, listed=listed) if picture else None
+    if digest.kind == "quiz":
+        return await quiz_digest.render_digest(
+            session, digest, language=language, listed=listed, default_timezone=default_timezone
+        )
     return None
 
 

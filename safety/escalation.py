@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import col, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from safety import checkin_digest, digests, outbox
+from safety import checkin_digest, digests, outbox, quiz_digest
 from safety.digests import Audience
 from safety.outbox import Envelope
 from safety.policy import Step, highest_due_step, next_step_offset, policy_for
@@ -123,6 +124,17 @@ async def _remind_selves(
     envelopes = []
     pictures: dict[str, checkin_digest.RoundPicture | None] = {}
     for obligation, level in selves:
+        if obligation.kind == "quiz":
+            subject = await session.get(Person, obligation.subject_id)
+            if subject is not None:
+                unit = await session.get(Unit, subject.unit_id)
+                tz = ZoneInfo((unit.timezone if unit else None) or default_timezone)
+                message = quiz_digest.render_reminder(
+                    obligation, language=subject.language or default_language, tz=tz
+                )
+                key = f"ob:{obligation.id}:step:{level}"
+                envelopes.append(Envelope(key=key, kind="reminder", message=message, person_id=subject.id))
+            continue
         if obligation.kind != "checkin":
             continue
         if obligation.ref not in pictures:

@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from safety import checkin_digest, digests, outbox
+from safety import checkin_digest, digests, outbox, quiz_digest
 from safety.access import Actor
 from safety.outbox import Envelope
 from safety.roles import LEADER_ROLES
@@ -134,15 +135,24 @@ async def _nudge(
     default_language: str,
     default_timezone: str,
 ) -> None:
-    if subject is None or obligation.kind != "checkin":
+    if subject is None:
+        return
+    key = f"ob:{obligation.id}:nudge:{actor.person_id}:{now:%Y%m%d%H%M}"  # at most one a minute per presser
+    language = subject.language or default_language
+    if obligation.kind == "quiz":
+        message = quiz_digest.render_reminder(
+            obligation, language=language, tz=ZoneInfo(default_timezone), nudged_by=actor.name
+        )
+        await outbox.enqueue(
+            session, [Envelope(key=key, kind="reminder", message=message, person_id=subject.id)], now=now
+        )
+        return
+    if obligation.kind != "checkin":
         return
     picture = await checkin_digest.load_round(session, ref=obligation.ref, default_timezone=default_timezone)
     if picture is None:
         return
-    message = checkin_digest.render_reminder(
-        picture, language=subject.language or default_language, nudged_by=actor.name
-    )
-    key = f"ob:{obligation.id}:nudge:{actor.person_id}:{now:%Y%m%d%H%M}"  # at most one a minute per presser
+    message = checkin_digest.render_reminder(picture, language=language, nudged_by=actor.name)
     await outbox.enqueue(
         session, [Envelope(key=key, kind="reminder", message=message, person_id=subject.id)], now=now
     )

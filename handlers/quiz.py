@@ -1,0 +1,270 @@
+"""/quiz: start or resume an attempt, one message per question with answer buttons; /quiz history."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram import Update
+
+from handlers.context import BotContext
+from handlers.render import button_data, inline
+from safety import bank, quiz
+from safety.quiz import LETTERS, QuizView, Step
+from storage import quiz_queries as qq
+from storage.models import Person, QuizItem
+
+BUTTON_TEXT_MAX = 60
+HISTORY_WORDS = {"history", "h", "历史", "记录"}
+
+
+async def _person(context: BotContext, session: Any) -> Person:
+    assert context.actor is not None
+    person = await session.get(Person, context.actor.person_id)
+    assert person is not None
+    return person
+
+
+def _label(text: str) -> str:
+    return text if len(text) <= BUTTON_TEXT_MAX else text[: BUTTON_TEXT_MAX - 1] + "…"
+
+
+def _question(context: BotContext, item: QuizItem, total: int, attempt_id: int) -> tuple[str, Any]:
+    kind = context.text(f"quiz.kind_{item.type}")
+    lines = [
+        context.text(
+            "quiz.question",
+            n=item.position + 1,
+            total=total,
+            prohibition=item.prohibition,
+            kind=kind,
+            stem=item.stem,
+        )
+    ]
+    if item.type != "judge":
+        lines += [
+            context.text("quiz.option_line", letter=LETTERS[i], text=o) for i, o in enumerate(item.options)
+        ]
+    base = f"{attempt_id}.{item.position}"
+    if item.type == "multi":
+        picked = set(item.picked or [])
+        rows = [
+            [
+                (
+                    context.text(
+                        "quiz.toggle_on" if i in picked else "quiz.toggle_off",
+                        text=_label(f"{LETTERS[i]}. {o}"),
+                    ),
+                    button_data(context, action="qt", arg=f"{base}.{i}"),
+                )
+            ]
+            for i, o in enumerate(item.options)
+        ]
+        rows.append([(context.text("quiz.submit"), button_data(context, action="qs", arg=base))])
+    elif item.type == "judge":
+        rows = [
+            [
+                (_label(o), button_data(context, action="qa", arg=f"{base}.{i}"))
+                for i, o in enumerate(item.options)
+            ]
+        ]
+    else:
+        rows = [
+            [(_label(o), button_data(context, action="qa", arg=f"{base}.{i}"))]
+            for i, o in enumerate(item.options)
+        ]
+    return "\n".join(lines), inline(rows)
+
+
+def _choice(context: BotContext, item: QuizItem, indexes: list[int]) -> str:
+    sep = context.text("quiz.choice_separator")
+    if item.type == "judge":
+        return sep.join(item.options[i] for i in indexes)
+    return sep.join(
+        context.text("quiz.option_line", letter=LETTERS[i], text=item.options[i]) for i in indexes
+    )
+
+
+def _result(context: BotContext, view: QuizView) -> str:
+    attempt = view.attempt
+    assert attempt is not None
+    if view.passed:
+        until = context.text("quiz.until", date=view.cleared_until) if view.cleared_until else ""
+        lines = [context.text("quiz.result_passed", score=attempt.score, total=attempt.total, until=until)]
+    else:
+        lines = [
+            context.text("quiz.result_failed", score=attempt.score, total=attempt.total, needed=attempt.total)
+        ]
+    wrong = [i for i in view.items if i.correct is False]
+    if wrong:
+        lines.append(context.text("quiz.wrong_title"))
+        for item in wrong:
+            lines.append(
+                context.text(
+                    "quiz.wrong_item",
+                    n=item.position + 1,
+                    stem=item.stem,
+                    chosen=_choice(context, item, item.chosen or []),
+                    right=_choice(context, item, item.answer),
+                    explanation=item.explanation or "—",
+                )
+            )
+    return "\n".join(lines)
+
+
+async def quiz_command(update: Update, context: BotContext) -> None:
+    """Start or resume the quiz; `/quiz history` lists past attempts."""
+    message = update.effective_message
+    assert message is not None
+    if context.args and context.args[0].lower() in HISTORY_WORDS:
+        await _history(update, context)
+        return
+    services = context.services
+    async with services.database.session() as session:
+        person = await _person(context, session)
+        view = await quiz.start_or_resume(
+            session, person=person, now=context.now, rules=services.quiz_rules, rng=services.rng
+        )
+        loaded = await bank.loaded_bank(session)
+    if view.step is Step.NO_BANK or view.attempt is None or view.item is None:
+        await message.reply_text(context.text("quiz.no_bank"))
+        return
+    if loaded.is_sample:
+        await message.reply_text(context.text("quiz.sample_notice", source=loaded.source or ""))
+    if view.resumed:
+        await message.reply_text(context.text("quiz.resumed"))
+    else:
+        minutes = int(services.quiz_rules.expires.total_seconds() // 60)
+        mark = round(services.quiz_rules.pass_mark * 100)
+        await message.reply_text(
+            context.text("quiz.started", total=view.attempt.total, mark=mark, minutes=minutes)
+        )
+    assert view.attempt.id is not None
+    text, markup = _question(context, view.item, view.attempt.total, view.attempt.id)
+    await message.reply_text(text, reply_markup=markup)
+
+
+async def _history(update: Update, context: BotContext) -> None:
+    assert update.effective_message is not None
+    async with context.services.database.session() as session:
+        person = await _person(context, session)
+        attempts = await qq.attempts_of(session, person_id=person.id or 0, limit=10)
+    if not attempts:
+        await update.effective_message.reply_text(context.text("quiz.history_none"))
+        return
+    tz = ZoneInfo(context.services.timezone)
+    lines = [context.text("quiz.history_title")]
+    for a in attempts:
+        date = a.started_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+        status = context.text(f"quiz.status_{a.status}")
+        lines.append(
+            context.text("quiz.history_line", date=date, score=a.score, total=a.total, status=status)
+        )
+    await update.effective_message.reply_text("\n".join(lines))
+
+
+def _parse(arg: str, parts: int) -> list[int] | None:
+    pieces = arg.split(".")
+    return [int(p) for p in pieces] if len(pieces) == parts and all(p.isdigit() for p in pieces) else None
+
+
+async def _after(update: Update, context: BotContext, view: QuizView, chosen_text: str | None = None) -> None:
+    query = update.callback_query
+    assert query is not None and update.effective_chat is not None
+    refusals = {
+        Step.STALE: "quiz.stale",
+        Step.DUPLICATE: "quiz.duplicate",
+        Step.EXPIRED: "quiz.expired",
+        Step.INVALID: "access.button_invalid",
+        Step.PICK_ONE: "quiz.pick_one",
+    }
+    if view.step in refusals:
+        await query.answer(context.text(refusals[view.step]), show_alert=view.step is not Step.PICK_ONE)
+        return
+    await query.answer()
+    if query.message is not None and chosen_text is not None:
+        await query.edit_message_reply_markup(None)
+        await context.bot.send_message(
+            update.effective_chat.id, context.text("quiz.answered", choice=chosen_text)
+        )
+    attempt = view.attempt
+    assert attempt is not None and attempt.id is not None
+    if view.step is Step.ASK and view.item is not None:
+        text, markup = _question(context, view.item, attempt.total, attempt.id)
+        await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
+    elif view.step is Step.FINISHED:
+        await context.bot.send_message(update.effective_chat.id, _result(context, view))
+
+
+async def answer_pressed(update: Update, context: BotContext, arg: str) -> None:
+    """'qa': <attempt>.<position>.<option> answers a single-choice or judge question."""
+    parsed = _parse(arg, 3)
+    query = update.callback_query
+    assert query is not None
+    if parsed is None:
+        await query.answer(context.text("access.button_invalid"), show_alert=True)
+        return
+    attempt_id, position, option = parsed
+    async with context.services.database.session() as session:
+        person = await _person(context, session)
+        item = await qq.item_at(session, attempt_id=attempt_id, position=position)
+        view = await quiz.answer(
+            session,
+            person=person,
+            attempt_id=attempt_id,
+            position=position,
+            chosen=[option],
+            now=context.now,
+            rules=context.services.quiz_rules,
+        )
+    chosen = _choice(context, item, [option]) if item is not None and option < len(item.options) else None
+    await _after(update, context, view, chosen)
+
+
+async def toggle_pressed(update: Update, context: BotContext, arg: str) -> None:
+    """'qt': <attempt>.<position>.<option> toggles an option of a multiple-choice question."""
+    parsed = _parse(arg, 3)
+    query = update.callback_query
+    assert query is not None
+    if parsed is None:
+        await query.answer(context.text("access.button_invalid"), show_alert=True)
+        return
+    async with context.services.database.session() as session:
+        person = await _person(context, session)
+        view = await quiz.toggle(
+            session,
+            person=person,
+            attempt_id=parsed[0],
+            position=parsed[1],
+            option=parsed[2],
+            now=context.now,
+        )
+    if view.step is not Step.TOGGLED or view.item is None or view.attempt is None or view.attempt.id is None:
+        await _after(update, context, view)
+        return
+    await query.answer()
+    _, markup = _question(context, view.item, view.attempt.total, view.attempt.id)
+    await query.edit_message_reply_markup(markup)
+
+
+async def submit_pressed(update: Update, context: BotContext, arg: str) -> None:
+    """'qs': <attempt>.<position> submits the toggled options."""
+    parsed = _parse(arg, 2)
+    query = update.callback_query
+    assert query is not None
+    if parsed is None:
+        await query.answer(context.text("access.button_invalid"), show_alert=True)
+        return
+    async with context.services.database.session() as session:
+        person = await _person(context, session)
+        item = await qq.item_at(session, attempt_id=parsed[0], position=parsed[1])
+        picked = list(item.picked or []) if item else []
+        view = await quiz.submit(
+            session,
+            person=person,
+            attempt_id=parsed[0],
+            position=parsed[1],
+            now=context.now,
+            rules=context.services.quiz_rules,
+        )
+    await _after(update, context, view, _choice(context, item, picked) if item and picked else None)

@@ -1,0 +1,157 @@
+"""Duty clearance: granted by a full-score quiz, suspended by a violation, renewed by date; quiz
+requirements are obligations of kind `quiz` with a deadline, escalated by the engine like any duty."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from safety import digests, outbox
+from safety.delivery import OutMessage
+from safety.outbox import Envelope
+from safety.policy import policy_for
+from safety.texts import t
+from storage import duty_queries as dq
+from storage import org_queries as oq
+from storage import quiz_queries as qq
+from storage.models import ChatIdentity, Obligation, Person, RoleAssignment
+
+
+@dataclass(frozen=True)
+class QuizRules:
+    pass_mark: float = 1.0  # share of right answers needed; 1.0: only a full score clears (考试满分方可上岗)
+    expires: timedelta = timedelta(minutes=30)  # an attempt left this long expires as not passed
+    questions_per_prohibition: int = 1
+    clearance_days: int = 0  # 0: clearance does not expire; e.g. 365 for a yearly renewal
+    deadline: timedelta = timedelta(days=7)  # time to pass after a requirement
+    violation_window: timedelta = timedelta(days=365)  # a second violation within it goes to the manager
+    default_language: str = "zh-CN"
+    timezone: str = "Asia/Shanghai"
+
+
+def _local(now: datetime, rules: QuizRules) -> datetime:
+    return now.astimezone(ZoneInfo(rules.timezone))
+
+
+async def require_quiz(
+    session: AsyncSession, *, person: Person, reason: str, now: datetime, rules: QuizRules
+) -> Obligation | None:
+    """A quiz requirement with a deadline (unless one is open already), and a notice to the person."""
+    assert person.id is not None
+    existing = (
+        await session.exec(
+            select(Obligation).where(
+                Obligation.kind == "quiz", Obligation.subject_id == person.id, Obligation.state == "open"
+            )
+        )
+    ).first()
+    if existing is not None:
+        return None
+    due_at = now + rules.deadline
+    chain = [u.escalation for u in await oq.unit_ancestors(session, unit_id=person.unit_id)]
+    steps = policy_for(chain, "quiz")
+    ref = f"quiz:{_local(due_at, rules).date().isoformat()}"
+    if await dq.obligation_of(session, kind="quiz", ref=ref, subject_id=person.id):
+        ref = f"{ref}:{now:%H%M%S}"
+    obligation = Obligation(
+        kind="quiz",
+        ref=ref,
+        subject_id=person.id,
+        unit_id=person.unit_id,
+        due_at=due_at,
+        next_step_at=due_at + steps[0].after if steps else None,
+        note=reason,
+        created_at=now,
+    )
+    session.add(obligation)
+    await session.flush()
+    language = person.language or rules.default_language
+    text = t(
+        language,
+        "quiz.required",
+        reason=t(language, f"quiz.reason_{reason}"),
+        due=_local(due_at, rules).strftime("%Y-%m-%d %H:%M"),
+    )
+    key = f"quiz:required:{obligation.id}"
+    await outbox.enqueue(
+        session, [Envelope(key=key, kind="quiz", message=OutMessage(text), person_id=person.id)], now=now
+    )
+    return obligation
+
+
+async def grant(
+    session: AsyncSession, *, person: Person, attempt_id: int, now: datetime, rules: QuizRules
+) -> None:
+    """A passed attempt clears the person (until a date, with renewal) and closes the requirements."""
+    assert person.id is not None
+    until = _local(now, rules).date() + timedelta(days=rules.clearance_days) if rules.clearance_days else None
+    person.cleared, person.cleared_until = True, until
+    session.add(person)
+    qq.add_clearance(
+        session, person_id=person.id, event="granted", at=now, until=until, attempt_id=attempt_id
+    )
+    refs = set()
+    open_ = await session.exec(
+        select(Obligation).where(
+            Obligation.kind == "quiz", Obligation.subject_id == person.id, Obligation.state == "open"
+        )
+    )
+    for obligation in open_.all():
+        assert obligation.id is not None
+        if await dq.close_obligation(
+            session, obligation_id=obligation.id, state="done", by=person.id, now=now
+        ):
+            refs.add(obligation.ref)
+    for ref in refs:
+        await digests.refresh(
+            session,
+            kind="quiz",
+            ref=ref,
+            now=now,
+            default_language=rules.default_language,
+            default_timezone=rules.timezone,
+        )
+
+
+async def suspend(session: AsyncSession, *, person: Person, violation_id: int, now: datetime) -> None:
+    assert person.id is not None
+    person.cleared = False
+    session.add(person)
+    qq.add_clearance(session, person_id=person.id, event="suspended", at=now, violation_id=violation_id)
+
+
+async def ensure_requirements(session: AsyncSession, *, now: datetime, rules: QuizRules) -> int:
+    """Expire stale attempts; lapse clearances past their date; require the quiz of bound staff who were
+    never asked (new hires) or whose clearance lapsed (renewal). Returns the requirements created."""
+    await qq.expire_attempts(session, now=now)
+    today: date = _local(now, rules).date()
+    created = 0
+    lapsed = await session.exec(
+        select(Person).where(
+            col(Person.active).is_(True), col(Person.cleared).is_(True), col(Person.cleared_until) < today
+        )
+    )
+    for person in lapsed.all():
+        person.cleared = False
+        session.add(person)
+        qq.add_clearance(session, person_id=person.id or 0, event="expired", at=now)
+        created += bool(await require_quiz(session, person=person, reason="renewal", now=now, rules=rules))
+    asked = select(Obligation.subject_id).where(Obligation.kind == "quiz")
+    new_hires = await session.exec(
+        select(Person)
+        .join(RoleAssignment, col(RoleAssignment.person_id) == col(Person.id))
+        .join(ChatIdentity, col(ChatIdentity.person_id) == col(Person.id))
+        .where(
+            col(Person.active).is_(True),
+            col(Person.cleared).is_(False),
+            RoleAssignment.role == "staff",
+            col(Person.id).not_in(asked),
+        )
+    )
+    for person in new_hires.unique().all():
+        created += bool(await require_quiz(session, person=person, reason="new_hire", now=now, rules=rules))
+    return created

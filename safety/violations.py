@@ -1,0 +1,147 @@
+"""Recording a violation of a prohibition: first time, clearance is suspended and the quiz must be
+re-passed (下岗学习, 考试合格后上岗); a second time within the window, the case goes to the manager."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from safety import clearance, outbox
+from safety.access import Actor
+from safety.clearance import QuizRules
+from safety.delivery import OutMessage
+from safety.outbox import Envelope
+from safety.roles import Role
+from safety.texts import t
+from storage import identity_queries as iq
+from storage import org_queries as oq
+from storage import quiz_queries as qq
+from storage.models import Person, Prohibition, Violation
+
+RECORDERS = frozenset({Role.TEAM_LEADER, Role.SAFETY_OFFICER})
+NOTE_LIMIT = 500
+
+
+class Recorded(StrEnum):
+    FIRST = "first"
+    REPEAT = "repeat"
+    NOT_ALLOWED = "not_allowed"
+    UNKNOWN_PERSON = "unknown_person"
+    UNKNOWN_PROHIBITION = "unknown_prohibition"
+
+
+@dataclass(frozen=True)
+class ViolationOutcome:
+    status: Recorded
+    violation: Violation | None = None
+    person: Person | None = None
+    history: int = 0  # violations in the window, this one included
+
+
+async def record(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    employee_no: str,
+    prohibition: int,
+    note: str,
+    now: datetime,
+    rules: QuizRules,
+    channel: str,
+) -> ViolationOutcome:
+    """Record, suspend clearance, require the quiz, and tell the person, their leader (and the manager)."""
+    people = await oq.people_by_employee_no(session, employee_nos=[employee_no])
+    person = people.get(employee_no)
+    if person is None or not person.active or person.id is None:
+        return ViolationOutcome(Recorded.UNKNOWN_PERSON)
+    chain = {u.id for u in await oq.unit_ancestors(session, unit_id=person.unit_id)}
+    if not actor.units_with(RECORDERS) & chain or actor.person_id == person.id:
+        return ViolationOutcome(Recorded.NOT_ALLOWED, person=person)
+    rule = await session.get(Prohibition, prohibition)
+    if rule is None or not rule.active:
+        return ViolationOutcome(Recorded.UNKNOWN_PROHIBITION, person=person)
+    earlier = await qq.violations_since(session, person_id=person.id, since=now - rules.violation_window)
+    violation = Violation(
+        person_id=person.id,
+        prohibition=prohibition,
+        note=note[:NOTE_LIMIT],
+        recorded_by=actor.person_id,
+        at=now,
+        repeat=bool(earlier),
+    )
+    session.add(violation)
+    await session.flush()
+    assert violation.id is not None
+    await clearance.suspend(session, person=person, violation_id=violation.id, now=now)
+    await clearance.require_quiz(session, person=person, reason="violation", now=now, rules=rules)
+    await _notify(session, violation, person, rule, actor, earlier, now=now, rules=rules)
+    iq.add_audit(
+        session,
+        at=now,
+        actor_id=actor.person_id,
+        channel=channel,
+        action="violation.repeat" if earlier else "violation.first",
+        subject=person.employee_no,
+        detail={"violation": violation.id, "prohibition": prohibition, "earlier": [v.id for v in earlier]},
+    )
+    status = Recorded.REPEAT if earlier else Recorded.FIRST
+    return ViolationOutcome(status, violation, person, history=len(earlier) + 1)
+
+
+async def _notify(
+    session: AsyncSession,
+    violation: Violation,
+    person: Person,
+    rule: Prohibition,
+    actor: Actor,
+    earlier: list[Violation],
+    *,
+    now: datetime,
+    rules: QuizRules,
+) -> None:
+    tz = ZoneInfo(rules.timezone)
+    envelopes = []
+
+    def add(to: Person, key: str, **params: object) -> None:
+        language = to.language or rules.default_language
+        text = t(
+            language,
+            key,
+            name=person.name,
+            number=rule.number,
+            title=rule.title,
+            note=violation.note,
+            by=actor.name,
+            **params,
+        )
+        envelopes.append(
+            Envelope(
+                key=f"violation:{violation.id}:{key}:{to.id}",
+                kind="violation",
+                message=OutMessage(text),
+                person_id=to.id,
+            )
+        )
+
+    add(person, "violation.notice_person")
+    leaders = [
+        p
+        for p in await oq.nearest_role_holders(session, unit_id=person.unit_id, role=Role.TEAM_LEADER)
+        if p.active
+    ]
+    for leader in leaders:
+        if leader.id != actor.person_id:
+            add(leader, "violation.notice_leader")
+    if earlier:
+        history = "\n".join(f"{v.at.astimezone(tz):%Y-%m-%d} #{v.prohibition} {v.note}" for v in earlier)
+        for manager in [
+            p
+            for p in await oq.nearest_role_holders(session, unit_id=person.unit_id, role=Role.MANAGER)
+            if p.active
+        ]:
+            add(manager, "violation.notice_manager", count=len(earlier) + 1, history=history)
+    await outbox.enqueue(session, envelopes, now=now)

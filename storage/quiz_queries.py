@@ -1,0 +1,144 @@
+"""Queries for quiz attempts and their items, clearance history and violations."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import col, func, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Clearance, QuizAttempt, QuizItem, Violation
+
+
+async def open_attempt(session: AsyncSession, *, person_id: int) -> QuizAttempt | None:
+    result = await session.exec(
+        select(QuizAttempt)
+        .where(QuizAttempt.person_id == person_id, col(QuizAttempt.status) == "open")
+        .order_by(col(QuizAttempt.id).desc())
+        .execution_options(populate_existing=True)
+    )
+    return result.first()
+
+
+async def items_of(session: AsyncSession, *, attempt_id: int) -> list[QuizItem]:
+    result = await session.exec(
+        select(QuizItem)
+        .where(QuizItem.attempt_id == attempt_id)
+        .order_by(col(QuizItem.position))
+        .execution_options(populate_existing=True)
+    )
+    return list(result)
+
+
+async def item_at(session: AsyncSession, *, attempt_id: int, position: int) -> QuizItem | None:
+    result = await session.exec(
+        select(QuizItem)
+        .where(QuizItem.attempt_id == attempt_id, QuizItem.position == position)
+        .execution_options(populate_existing=True)
+    )
+    return result.first()
+
+
+async def record_answer(
+    session: AsyncSession, *, item_id: int, chosen: list[int], correct: bool, now: datetime
+) -> bool:
+    """Compare-and-set: True only for the first answer to this item."""
+    result = await session.exec(
+        update(QuizItem)
+        .where(col(QuizItem.id) == item_id, col(QuizItem.answered_at).is_(None))
+        .values(chosen=chosen, correct=correct, answered_at=now)
+    )
+    return result.rowcount == 1
+
+
+async def advance(session: AsyncSession, *, attempt_id: int, position: int, gained: int) -> bool:
+    """Move the attempt past `position` (compare-and-set on the position) and add to its score."""
+    result = await session.exec(
+        update(QuizAttempt)
+        .where(
+            col(QuizAttempt.id) == attempt_id,
+            col(QuizAttempt.position) == position,
+            col(QuizAttempt.status) == "open",
+        )
+        .values(position=position + 1, score=col(QuizAttempt.score) + gained)
+    )
+    return result.rowcount == 1
+
+
+async def set_picked(session: AsyncSession, *, item_id: int, picked: list[int]) -> bool:
+    result = await session.exec(
+        update(QuizItem)
+        .where(col(QuizItem.id) == item_id, col(QuizItem.answered_at).is_(None))
+        .values(picked=picked)
+    )
+    return result.rowcount == 1
+
+
+async def expire_attempts(session: AsyncSession, *, now: datetime) -> int:
+    result = await session.exec(
+        update(QuizAttempt)
+        .where(col(QuizAttempt.status) == "open", col(QuizAttempt.expires_at) <= now)
+        .values(status="expired", finished_at=now)
+    )
+    return result.rowcount or 0
+
+
+async def attempts_of(session: AsyncSession, *, person_id: int, limit: int) -> list[QuizAttempt]:
+    result = await session.exec(
+        select(QuizAttempt)
+        .where(QuizAttempt.person_id == person_id)
+        .order_by(col(QuizAttempt.id).desc())
+        .limit(limit)
+    )
+    return list(result)
+
+
+async def violations_since(session: AsyncSession, *, person_id: int, since: datetime) -> list[Violation]:
+    result = await session.exec(
+        select(Violation)
+        .where(Violation.person_id == person_id, col(Violation.at) >= since)
+        .order_by(col(Violation.at))
+    )
+    return list(result)
+
+
+def add_clearance(session: AsyncSession, **fields: Any) -> None:
+    session.add(Clearance(**fields))
+
+
+async def pass_counts(session: AsyncSession, *, person_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+    """Per person: (finished attempts, passed attempts)."""
+    if not person_ids:
+        return {}
+    result = await session.exec(
+        select(QuizAttempt.person_id, QuizAttempt.status, func.count())
+        .where(
+            col(QuizAttempt.person_id).in_(list(person_ids)),
+            col(QuizAttempt.status).in_(["passed", "failed"]),
+        )
+        .group_by(col(QuizAttempt.person_id), col(QuizAttempt.status))
+    )
+    counts: dict[int, tuple[int, int]] = {}
+    for person_id, status, n in result.all():
+        total, passed = counts.get(person_id, (0, 0))
+        counts[person_id] = (total + n, passed + (n if status == "passed" else 0))
+    return counts
+
+
+async def most_missed(
+    session: AsyncSession, *, person_ids: Sequence[int], limit: int
+) -> list[tuple[str, str, int]]:
+    """(question id, stem, times answered wrong) in attempts of these people, most missed first."""
+    if not person_ids:
+        return []
+    result = await session.exec(
+        select(QuizItem.question_id, func.min(QuizItem.stem), func.count())
+        .join(QuizAttempt, col(QuizAttempt.id) == col(QuizItem.attempt_id))
+        .where(col(QuizAttempt.person_id).in_(list(person_ids)), col(QuizItem.correct).is_(False))
+        .group_by(col(QuizItem.question_id))
+        .order_by(func.count().desc(), col(QuizItem.question_id))
+        .limit(limit)
+    )
+    return [(qid, stem, n) for qid, stem, n in result.all()]
