@@ -8,12 +8,16 @@ import logging
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli_import import import_app
 from bot.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from safety.calendar import WorkCalendar
 
 app = typer.Typer(help="safetybot: work-safety duty bot", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Database maintenance", no_args_is_help=True)
@@ -107,6 +111,47 @@ def health() -> None:
         typer.echo("unhealthy: no recent heartbeat in " + str(settings.data_dir), err=True)
         raise typer.Exit(1)
     typer.echo("healthy")
+
+
+@app.command()
+def calendar(
+    year: Annotated[
+        int | None, typer.Option(min=1900, max=2200, help="the year [default: this year]")
+    ] = None,
+    database_url: Annotated[
+        str | None, typer.Option(help="database URL [default: SAFETYBOT_DATABASE_URL]")
+    ] = None,
+) -> None:
+    """The official calendar of a year: where it comes from, its holidays and 调休 working days."""
+    settings = _settings()
+    from zoneinfo import ZoneInfo
+
+    from safety.calendar_report import calendar_lines
+    from safety.texts import t
+
+    shown = year or datetime.now(ZoneInfo(settings.timezone)).year
+    try:
+        work_calendar = asyncio.run(_load_calendar(database_url or settings.database_url))
+    except (SQLAlchemyError, OSError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        typer.echo(t(settings.language, "calendar.database_unreadable", reason=reason), err=True)
+        raise typer.Exit(2) from None
+    for line in calendar_lines(work_calendar, shown, settings.language):
+        typer.echo(line)
+
+
+async def _load_calendar(url: str) -> WorkCalendar:
+    from safety.calendar import WorkCalendar
+    from storage.db import Database
+    from storage.migrate import upgrade
+
+    await upgrade(url)
+    database = Database(url)
+    try:
+        async with database.session() as session:
+            return await WorkCalendar.load(session)
+    finally:
+        await database.dispose()
 
 
 app.add_typer(import_app, name="import")

@@ -1,4 +1,5 @@
-"""`safetybot import org|roster FILE`: validate the whole file, then apply it in one transaction.
+"""`safetybot import org|roster|holidays|questions FILE`: validate the whole file, then apply it in one
+transaction.
 
 Mounted by bot.cli as `app.add_typer(import_app, name="import")`. Problems are printed as `FILE:LINE: message`
 (`FILE: message` for a problem with the file as a whole) and the exit code is 1; on success the counts are
@@ -12,21 +13,34 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn, TypeVar
 
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.settings import Settings, SettingsError, load_settings
-from safety.imports import ImportRejected, ImportReport, Progress, import_org_file, import_roster_file
+from safety.imports import (
+    ImportRejected,
+    ImportReport,
+    Problem,
+    Progress,
+    import_org_file,
+    import_roster_file,
+)
+from safety.imports.holidays_file import HolidaysReport, import_holidays_file
+from safety.imports.questions_model import BankReport
+from safety.imports.questions_service import import_questions_file
 from safety.texts import t
 from storage.db import Database
 from storage.migrate import upgrade
 
 PROGRESS_MIN_TOTAL = 1000  # smaller files finish before a progress line would help
 
-import_app = typer.Typer(help="Import the organisation file or the roster.", no_args_is_help=True)
+import_app = typer.Typer(
+    help="Import the organisation file, the roster, the question bank or an official holiday year.",
+    no_args_is_help=True,
+)
 
 DatabaseOption = Annotated[
     str | None,
@@ -34,7 +48,8 @@ DatabaseOption = Annotated[
 ]
 FileArgument = Annotated[Path, typer.Argument(help="the file to import", show_default=False)]
 
-Importer = Callable[[AsyncSession, Path, Progress], Awaitable[ImportReport | ImportRejected]]
+R = TypeVar("R")
+Importer = Callable[[AsyncSession, Path, Progress], Awaitable[R | ImportRejected]]
 
 
 def _settings() -> Settings:
@@ -74,7 +89,7 @@ def _progress(language: str) -> Progress:
     return report
 
 
-async def _run(url: str, path: Path, importer: Importer, language: str) -> ImportReport | ImportRejected:
+async def _run(url: str, path: Path, importer: Importer[R], language: str) -> R | ImportRejected:
     await upgrade(url)
     database = Database(url)
     try:
@@ -84,7 +99,7 @@ async def _run(url: str, path: Path, importer: Importer, language: str) -> Impor
         await database.dispose()
 
 
-def _execute(url: str, path: Path, importer: Importer, language: str) -> ImportReport | ImportRejected:
+def _execute(url: str, path: Path, importer: Importer[R], language: str) -> R | ImportRejected:
     # an unreachable database or a failure during apply (rolled back): one line, not a traceback
     try:
         return asyncio.run(_run(url, path, importer, language))
@@ -94,13 +109,17 @@ def _execute(url: str, path: Path, importer: Importer, language: str) -> ImportR
         raise typer.Exit(2) from None
 
 
+def _refuse(path: Path, problems: tuple[Problem, ...], language: str) -> NoReturn:
+    for item in problems:
+        where = f"{path}:{item.line}" if item.line > 0 else f"{path}"
+        typer.echo(f"{where}: {item.text(language)}", err=True)
+    typer.echo(t(language, "import_cli.problems_found", path=path, count=len(problems)), err=True)
+    raise typer.Exit(1)
+
+
 def _finish(path: Path, result: ImportReport | ImportRejected, language: str) -> None:
     if isinstance(result, ImportRejected):
-        for item in result.problems:
-            where = f"{path}:{item.line}" if item.line > 0 else f"{path}"
-            typer.echo(f"{where}: {item.text(language)}", err=True)
-        typer.echo(t(language, "import_cli.problems_found", path=path, count=len(result.problems)), err=True)
-        raise typer.Exit(1)
+        _refuse(path, result.problems, language)
     for kind, counts in result.as_dict().items():
         typer.echo(t(language, "import_cli.counts", kind=t(language, f"import_cli.kind_{kind}"), **counts))
     totals = {
@@ -137,3 +156,80 @@ def import_roster_command(file: FileArgument, database_url: DatabaseOption = Non
         settings.language,
     )
     _finish(file, result, settings.language)
+
+
+@import_app.command("holidays")
+def import_holidays_command(file: FileArgument, database_url: DatabaseOption = None) -> None:
+    """An official holiday year (holidays and 调休 working days) the calendar library lacks; replaces
+    that year's imported days."""
+    settings = _settings()
+    language = settings.language
+    result = _execute(
+        _database_url(database_url, settings),
+        file,
+        lambda s, p, _pr: import_holidays_file(s, p),
+        language,
+    )
+    if isinstance(result, ImportRejected):
+        _refuse(file, result.problems, language)
+    _holidays_done(result, language)
+
+
+def _holidays_done(report: HolidaysReport, language: str) -> None:
+    plan, change = report.plan, report.change
+    typer.echo(
+        t(
+            language,
+            "calendar.import_done",
+            year=plan.year,
+            holidays=plan.holidays,
+            rest_days=plan.rest_days,
+            workdays=plan.workdays,
+            created=change.created,
+            updated=change.updated,
+            deleted=change.deleted,
+            unchanged=change.unchanged,
+        )
+    )
+    if report.library_year:
+        typer.echo(t(language, "calendar.import_overrides_library", year=plan.year))
+
+
+@import_app.command("questions")
+def import_questions_command(file: FileArgument, database_url: DatabaseOption = None) -> None:
+    """The question bank (.yaml/.yml or .xlsx: source, prohibitions and questions; .csv: questions for the
+    loaded prohibitions). Questions and prohibitions missing from a full bank are deactivated."""
+    settings = _settings()
+    language = settings.language
+    result = _execute(
+        _database_url(database_url, settings),
+        file,
+        lambda s, p, _pr: import_questions_file(s, p, progress=_bank_progress(language)),
+        language,
+    )
+    if isinstance(result, ImportRejected):
+        _refuse(file, result.problems, language)
+    _questions_done(result, language)
+
+
+def _bank_progress(language: str) -> Progress:
+    started = time.monotonic()
+
+    def report(stage: str, done: int, total: int) -> None:
+        if total >= PROGRESS_MIN_TOTAL:
+            stage_text = t(language, f"bank.kind_{stage}")
+            seconds = f"{time.monotonic() - started:.1f}"
+            progress = t(
+                language, "import_cli.progress", stage=stage_text, done=done, total=total, seconds=seconds
+            )
+            typer.echo(progress, err=True)
+
+    return report
+
+
+def _questions_done(report: BankReport, language: str) -> None:
+    for kind, counts in report.as_dict().items():
+        typer.echo(t(language, "import_cli.counts", kind=t(language, f"bank.kind_{kind}"), **counts))
+    typer.echo(t(language, "bank.cli_source", source=report.source))
+    if report.is_sample:
+        typer.echo(t(language, "bank.cli_sample"))

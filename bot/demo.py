@@ -8,7 +8,9 @@ from pathlib import Path
 
 from bot.sandbox import SandboxServer, SandboxUser
 from bot.settings import Settings
-from safety import onboarding
+from safety import bank, onboarding
+from safety.imports.questions_model import BankReport
+from safety.imports.questions_service import import_questions_file
 from safety.imports.results import ImportReport
 from safety.imports.service import import_org_file
 from storage import org_queries as oq
@@ -41,6 +43,13 @@ async def prepare_sandbox(settings: Settings, server: SandboxServer) -> None:
                 people = await oq.all_people(session)
                 issued = await onboarding.issue_codes(session, people=people, now=datetime.now(UTC))
                 codes = {c.person.id or 0: c.code for c in issued}
+            if not await bank.has_questions(session):  # the labelled SAMPLE bank, never the official text
+                loaded = await import_questions_file(
+                    session, examples_dir() / "questions.yaml", channel="sandbox"
+                )
+                if not isinstance(loaded, BankReport):
+                    raise RuntimeError(f"demo question bank rejected: {loaded}")
+                logger.info("loaded the sample question bank: %s questions", loaded.questions.created)
         async with db.session() as session:
             people = [p for p in await oq.all_people(session) if p.active]
             names = await rq.unit_names(session, unit_ids=[p.unit_id for p in people])

@@ -8,7 +8,7 @@ from telegram import Update
 
 from handlers.context import BotContext
 from handlers.render import button_data, inline, role_names
-from safety import duty_status, roster_status
+from safety import duty_status, quiz_stats, roster_status
 from safety.access import may_run
 
 MAX_UNIT_BUTTONS = 30
@@ -22,13 +22,14 @@ async def status_command(update: Update, context: BotContext) -> None:
         rounds = await duty_status.todays_rounds(
             session, actor=context.actor, now=context.now, default_timezone=context.services.timezone
         )
+        quiz = await quiz_stats.quiz_picture(session, actor=context.actor)
     if not rows:
         await update.effective_message.reply_text(context.text("status.none"))
         return
     today = context.now.astimezone(ZoneInfo(context.services.timezone)).date().isoformat()
     lines = [context.text("status.round_title", date=today)]
     lines += _round_lines(context, rounds) if rounds else [context.text("status.no_rounds")]
-    lines += ["", context.text("status.title", date=today)]
+    lines += ["", *_quiz_lines(context, quiz), "", context.text("status.title", date=today)]
     lines += [context.text("status.unit_line", name=r.name, total=r.total, bound=r.bound) for r in rows]
     buttons = [
         [(context.text("status.show_members", unit=r.name), button_data(context, action="st", arg=r.unit_id))]
@@ -37,11 +38,34 @@ async def status_command(update: Update, context: BotContext) -> None:
     await update.effective_message.reply_text("\n".join(lines), reply_markup=inline(buttons))
 
 
+def _quiz_lines(context: BotContext, quiz: quiz_stats.QuizPicture) -> list[str]:
+    lines = [context.text("quiz.stats_title")]
+    for u in quiz.units:
+        lines.append(
+            context.text(
+                "quiz.stats_unit",
+                unit=u.unit_name,
+                cleared=u.cleared,
+                total=u.people,
+                passed=u.passed,
+                attempts=u.attempts,
+            )
+        )
+    if quiz.missed:
+        lines.append(context.text("quiz.stats_missed_title"))
+        lines += [
+            context.text("quiz.stats_missed", qid=q, count=n, stem=stem[:40]) for q, stem, n in quiz.missed
+        ]
+    return lines
+
+
 def _round_lines(context: BotContext, rounds: list[duty_status.RoundStatus]) -> list[str]:
     sep = context.text("digest.name_separator")
     lines = []
     for r in rounds:
-        counts = {k: len(getattr(r, k)) for k in ("on_time", "late", "issue", "excused", "handled", "missing")}
+        counts = {
+            k: len(getattr(r, k)) for k in ("on_time", "late", "issue", "excused", "handled", "missing")
+        }
         lines.append(context.text("status.round_line", unit=r.unit_name, due=r.due, **counts))
         for label in ("late", "issue", "excused", "handled", "missing"):
             names = getattr(r, label)

@@ -9,8 +9,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from safety.access import Actor
 from safety.checkin_digest import load_round
-from safety.rounds import zone
 from safety.roster_status import scope_units
+from safety.rounds import zone
 from storage import duty_queries as dq
 from storage import org_queries as oq
 
@@ -48,7 +48,9 @@ async def todays_rounds(
             name = picture.name(obligation.subject_id)
             checkin = picture.checkins.get(obligation.subject_id)
             if checkin is not None:
-                {"on_time": status.on_time, "late": status.late, "issue": status.issue}[checkin.status].append(name)
+                {"on_time": status.on_time, "late": status.late, "issue": status.issue}[
+                    checkin.status
+                ].append(name)
             elif obligation.state == "excused":
                 status.excused.append(name)
             elif obligation.state == "acknowledged":

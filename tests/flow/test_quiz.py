@@ -143,6 +143,10 @@ async def test_a_new_worker_must_pass_with_a_full_score_before_checking_in_fit(d
         )
         async with bot.db.session() as session:
             assert len((await session.exec(select(CheckIn))).all()) == 1
+        sent = await bot.client.send_text(bot.user_id("L1"), "/status")
+        status = await bot.client.wait_for(bot.user_id("L1"), after_message_id=sent["message_id"])
+        assert "爆破班：已取得上岗资格 1/6 人，考试通过 1/2 次" in status["text"]
+        assert f"{missed.question_id}（错 1 次）" in status["text"]
         sent = await bot.client.send_text(bot.user_id("A1"), "/quiz history")
         history = await bot.client.wait_for(bot.user_id("A1"), after_message_id=sent["message_id"])
         assert "8/9  未通过" in history["text"] and "9/9  通过" in history["text"]
