@@ -19,6 +19,7 @@ from storage.db import Database
 
 logger = logging.getLogger(__name__)
 DEMO_USER_BASE = 100_000  # sandbox Telegram user id = DEMO_USER_BASE + person id
+DEMO_NEW_HIRE = "E1002"  # not cleared yet: the demo shows the quiz requirement and the refused check-in
 
 
 def examples_dir() -> Path:
@@ -41,6 +42,9 @@ async def prepare_sandbox(settings: Settings, server: SandboxServer) -> None:
                     raise RuntimeError(f"demo org file rejected: {report}")
                 logger.info("loaded the demo organisation: %s people", report.people.created)
                 people = await oq.all_people(session)
+                for person in people:  # the demo crew passed the quiz already, but for one new hire
+                    person.cleared = person.employee_no != DEMO_NEW_HIRE
+                    session.add(person)
                 issued = await onboarding.issue_codes(session, people=people, now=datetime.now(UTC))
                 codes = {c.person.id or 0: c.code for c in issued}
             if not await bank.has_questions(session):  # the labelled SAMPLE bank, never the official text
