@@ -26,13 +26,22 @@ def questions(draw: st.DrawFn) -> tuple[list[str], list[int], str]:
 
 
 @given(questions(), st.integers(min_value=0, max_value=2**32))
-def test_for_any_shuffle_the_right_labels_score(question: tuple[list[str], list[int], str], seed: int) -> None:
+def test_for_any_shuffle_the_right_labels_score(
+    question: tuple[list[str], list[int], str], seed: int
+) -> None:
     options, answer, qtype = question
     shown, shown_answer = shuffled(options, answer, qtype, random.Random(seed))
     assert sorted(shown) == sorted(options)
     assert sorted(shown[i] for i in shown_answer) == sorted(options[i] for i in answer)
     item = QuizItem(
-        attempt_id=1, position=0, question_id="q", prohibition=1, type=qtype, stem="?", options=shown, answer=shown_answer
+        attempt_id=1,
+        position=0,
+        question_id="q",
+        prohibition=1,
+        type=qtype,
+        stem="?",
+        options=shown,
+        answer=shown_answer,
     )
     right_labels = {options[i] for i in answer}
     chosen = [shown.index(label) for label in right_labels]
