@@ -5,16 +5,20 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from telegram.ext import AIORateLimiter, Application, ContextTypes
 
+from bot.channels import start_dispatcher, stop_dispatcher
 from bot.settings import Settings
 from handlers import register
 from handlers.context import BotContext, Services
 from handlers.menu import set_default_commands
-from jobs import heartbeat
+from jobs import duty, heartbeat
+from jobs.dispatcher import DispatchConfig
 from safety.callbacks import derive_secret
+from safety.clearance import QuizRules
 from storage.db import Database
 
 logger = logging.getLogger(__name__)
@@ -33,20 +37,36 @@ def services_from(settings: Settings, token: str) -> Services:
         default_language=settings.language,
         timezone=settings.timezone,
         data_dir=settings.data_dir,
+        quiz_rules=quiz_rules_from(settings),
+    )
+
+
+def quiz_rules_from(settings: Settings) -> QuizRules:
+    return QuizRules(
+        pass_mark=settings.quiz_pass_mark / 100,
+        expires=timedelta(minutes=settings.quiz_minutes),
+        clearance_days=settings.clearance_days,
+        deadline=timedelta(days=settings.quiz_deadline_days),
+        violation_window=timedelta(days=settings.violation_window_days),
+        default_language=settings.language,
+        timezone=settings.timezone,
     )
 
 
 @asynccontextmanager
 async def opened(app: Application[Any, Any, Any, Any, Any, Any]) -> AsyncIterator[None]:
-    """Initialize the Application and open the long-lived services; close them in reverse order."""
+    """Initialize the Application and open the long-lived services (the database, the outbox dispatcher);
+    close them in reverse order."""
     services: Services = app.bot_data["services"]
     async with app:
         services.db = Database(services.database_url)
         try:
             await set_default_commands(app.bot)
+            await start_dispatcher(app)
             logger.info("bot @%s ready", app.bot.username)
             yield
         finally:
+            await stop_dispatcher(app)
             await services.db.dispose()
             services.db = None
 
@@ -70,6 +90,8 @@ def build_application(
     )
     app = builder.build()
     app.bot_data["services"] = services or services_from(settings, token)
+    app.bot_data["dispatch_config"] = DispatchConfig(send_rate=settings.send_rate)
     register(app)
     heartbeat.schedule(app, app.bot_data["services"].data_dir)
+    duty.schedule(app, app.bot_data["services"].tick_seconds)
     return app

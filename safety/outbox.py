@@ -28,7 +28,7 @@ class Envelope:
 
 
 async def enqueue(session: AsyncSession, envelopes: Sequence[Envelope], *, now: datetime) -> int:
-    """Insert the rows whose key is new; a key seen before is skipped (restarts, retries). Returns the count."""
+    """Insert the rows whose key is new; a known key is skipped (restarts, retries). Returns the count."""
     if not envelopes:
         return 0
     rows = [

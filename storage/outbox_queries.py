@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_
+from sqlalchemy import ColumnElement, and_, bindparam, func, or_
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -61,7 +61,7 @@ async def claim_due(
     candidates = (
         select(OutboxMessage.id)
         .where(due)
-        .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
+        .order_by(col(OutboxMessage.next_attempt_at))  # the index's order: no sort of every due row
         .limit(limit)
     )
     claim = update(OutboxMessage).values(status=SENDING, claimed_at=now, claimed_by=worker)
@@ -112,6 +112,33 @@ async def mark_sent(
             error=_error(note) if note else None,
         )
     )
+
+
+@dataclass(frozen=True)
+class SentMark:
+    row_id: int
+    chat_id: str | None
+    message_id: int | None
+
+
+async def mark_sent_many(session: AsyncSession, *, marks: Sequence[SentMark], now: datetime) -> None:
+    """Record many delivered rows with one executemany UPDATE (the dispatcher's group commit)."""
+    if not marks:
+        return
+    table = OutboxMessage.metadata.tables[OutboxMessage.__tablename__]
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("row_id"), table.c.status != SENT)
+        .values(
+            status=SENT,
+            sent_at=now,
+            sent_chat_id=bindparam("chat"),
+            sent_message_id=bindparam("mid"),
+            error=None,
+        )
+    )
+    params = [{"row_id": m.row_id, "chat": m.chat_id, "mid": m.message_id} for m in marks]
+    await session.exec(statement, params=params)
 
 
 async def mark_retry(

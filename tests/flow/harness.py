@@ -19,6 +19,7 @@ from bot.sandbox import Limits, SandboxClient, SandboxServer, SandboxUser
 from bot.settings import Settings
 from handlers.context import Services
 from jobs import duty
+from jobs.dispatcher import DispatchConfig
 from safety import onboarding
 from safety.callbacks import derive_secret
 from safety.imports.results import ImportReport
@@ -133,6 +134,10 @@ async def running_bot(
         database_url=db.url, callback_secret=derive_secret(TOKEN), clock=clock, tick_seconds=tick_seconds
     )
     app = build_application(settings, token=TOKEN, base_url=server.bot_api_base, services=services)
+    # The outbox dispatcher paced for the sandbox's limits (scaled by 100), polling often.
+    app.bot_data["dispatch_config"] = DispatchConfig(
+        send_rate=3000, private_interval=0.01, group_interval=0.03, poll_interval=0.05
+    )
     client = SandboxClient(server.url)
     try:
         async with opened(app), client:
