@@ -11,6 +11,7 @@ from telegram.ext import ApplicationHandlerStop, TypeHandler
 from handlers.context import CHANNEL, BotContext
 from handlers.render import contact_keyboard
 from safety.access import load_actor
+from storage.identity_queries import mark_reachable
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,8 @@ async def guard(update: Update, context: BotContext) -> None:
         raise ApplicationHandlerStop
     async with context.services.database.session() as session:
         context.actor = await load_actor(session, channel=CHANNEL, external_id=str(user.id))
+        if context.actor is not None and context.actor.unreachable:  # they unblocked the bot
+            await mark_reachable(session, person_id=context.actor.person_id)
     context.use_language(context.actor.language if context.actor else None, user.language_code)
     if update.message is not None and chat is not None and chat.type != ChatType.PRIVATE:
         raise ApplicationHandlerStop  # group chats are delivery targets, not places for commands

@@ -50,6 +50,7 @@ class Actor:
     unit_id: str
     language: str | None
     roles: frozenset[tuple[str, str]]  # (role, unit_id)
+    unreachable: bool = False  # a send to them answered 403 (blocked the bot)
 
     @property
     def role_names(self) -> frozenset[str]:
@@ -87,6 +88,7 @@ def actor_from(person: Person, roles: Iterable[tuple[str, str]]) -> Actor:
         unit_id=person.unit_id,
         language=person.language,
         roles=frozenset(roles),
+        unreachable=person.unreachable,
     )
 
 

@@ -109,3 +109,12 @@ def add_audit(
     session.add(
         AuditEntry(at=at, actor_id=actor_id, channel=channel, action=action, subject=subject, detail=detail)
     )
+
+
+async def mark_reachable(session: AsyncSession, *, person_id: int) -> None:
+    """The person wrote to the bot, so it is not blocked any more (a 403 had marked them unreachable)."""
+    await session.exec(
+        update(Person)
+        .where(col(Person.id) == person_id, col(Person.unreachable).is_(True))
+        .values(unreachable=False)
+    )

@@ -159,3 +159,18 @@ def test_every_role_has_commands() -> None:
     for role in ("staff", "team_leader", "safety_officer", "manager", "admin"):
         actor = Actor(1, "X", "x", "u", None, frozenset({(role, "u")}))
         assert "help" in [c.name for c in commands_for(actor)]
+
+
+async def test_writing_to_the_bot_again_clears_unreachable(bot: Harness) -> None:
+    from storage.models import Person
+
+    await bot.bind(STAFF)
+    async with bot.db.session() as session:
+        person = await session.get(Person, bot.people[STAFF].id)
+        assert person is not None
+        person.unreachable = True
+        session.add(person)
+    await say(bot, bot.user_id(STAFF), "/help")
+    async with bot.db.session() as session:
+        person = await session.get(Person, bot.people[STAFF].id)
+        assert person is not None and person.unreachable is False
