@@ -14,7 +14,7 @@ import typer
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli_import import import_app
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import settings_or_exit
 
 if TYPE_CHECKING:
     from safety.calendar import WorkCalendar
@@ -24,14 +24,6 @@ db_app = typer.Typer(help="Database maintenance", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
 SANDBOX_BOT_USERNAME = "safetybot_sandbox_bot"
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except SettingsError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(2) from None
 
 
 def _logging() -> None:
@@ -44,7 +36,7 @@ def _logging() -> None:
 @app.command()
 def run() -> None:
     """Start the bot: polling with a token, webhook with SAFETYBOT_WEBHOOK_URL, else the local sandbox."""
-    settings = _settings()
+    settings = settings_or_exit()
     _logging()
     from bot.runner import serve
 
@@ -54,7 +46,7 @@ def run() -> None:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply all database migrations."""
-    settings = _settings()
+    settings = settings_or_exit()
     from storage.migrate import upgrade
 
     asyncio.run(upgrade(settings.database_url))
@@ -70,7 +62,7 @@ def invite(
     bot_username: Annotated[str | None, typer.Option("--bot", help="bot username for the deep links")] = None,
 ) -> None:
     """Issue one-time binding codes with deep links (earlier unused codes of those people stop working)."""
-    settings = _settings()
+    settings = settings_or_exit()
     from bot.invites import InviteError, issue
 
     username = bot_username or (SANDBOX_BOT_USERNAME if settings.telegram_token is None else None)
@@ -104,7 +96,7 @@ def invite(
 @app.command()
 def health() -> None:
     """Exit 0 while the running bot wrote its heartbeat in the last two minutes (container health check)."""
-    settings = _settings()
+    settings = settings_or_exit()
     from jobs.heartbeat import is_fresh
 
     if not is_fresh(settings.data_dir):
@@ -123,7 +115,7 @@ def calendar(
     ] = None,
 ) -> None:
     """The official calendar of a year: where it comes from, its holidays and 调休 working days."""
-    settings = _settings()
+    settings = settings_or_exit()
     from zoneinfo import ZoneInfo
 
     from safety.calendar_report import calendar_lines

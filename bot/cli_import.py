@@ -19,7 +19,7 @@ import typer
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import Settings, settings_or_exit
 from safety.imports import (
     ImportRejected,
     ImportReport,
@@ -50,14 +50,6 @@ FileArgument = Annotated[Path, typer.Argument(help="the file to import", show_de
 
 R = TypeVar("R")
 Importer = Callable[[AsyncSession, Path, Progress], Awaitable[R | ImportRejected]]
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except SettingsError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(2) from None
 
 
 def _database_url(option: str | None, settings: Settings) -> str:
@@ -135,7 +127,7 @@ def _finish(path: Path, result: ImportReport | ImportRejected, language: str) ->
 @import_app.command("org")
 def import_org_command(file: FileArgument, database_url: DatabaseOption = None) -> None:
     """Units, people, check-in schedules and escalation policies from an org YAML file."""
-    settings = _settings()
+    settings = settings_or_exit()
     result = _execute(
         _database_url(database_url, settings),
         file,
@@ -148,7 +140,7 @@ def import_org_command(file: FileArgument, database_url: DatabaseOption = None) 
 @import_app.command("roster")
 def import_roster_command(file: FileArgument, database_url: DatabaseOption = None) -> None:
     """People from a roster (.csv or .xlsx): employee_no,name,phone,unit,roles (roles joined by ';')."""
-    settings = _settings()
+    settings = settings_or_exit()
     result = _execute(
         _database_url(database_url, settings),
         file,
@@ -162,7 +154,7 @@ def import_roster_command(file: FileArgument, database_url: DatabaseOption = Non
 def import_holidays_command(file: FileArgument, database_url: DatabaseOption = None) -> None:
     """An official holiday year (holidays and 调休 working days) the calendar library lacks; replaces
     that year's imported days."""
-    settings = _settings()
+    settings = settings_or_exit()
     language = settings.language
     result = _execute(
         _database_url(database_url, settings),
@@ -199,7 +191,7 @@ def _holidays_done(report: HolidaysReport, language: str) -> None:
 def import_questions_command(file: FileArgument, database_url: DatabaseOption = None) -> None:
     """The question bank (.yaml/.yml or .xlsx: source, prohibitions and questions; .csv: questions for the
     loaded prohibitions). Questions and prohibitions missing from a full bank are deactivated."""
-    settings = _settings()
+    settings = settings_or_exit()
     language = settings.language
     result = _execute(
         _database_url(database_url, settings),

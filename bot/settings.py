@@ -93,3 +93,14 @@ def load_settings(**overrides: object) -> Settings:
             message = str(error["msg"]).removeprefix("Value error, ")
             parts.append(f"SAFETYBOT_{field.upper()}: {message}")
         raise SettingsError("invalid setting: " + "; ".join(parts)) from None
+
+
+def settings_or_exit() -> Settings:
+    """For the command line: the settings, or the one-line error on stderr and exit code 2."""
+    import typer
+
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None

@@ -24,7 +24,7 @@ UNIT_FIELDS = ("name", "parent_id", "timezone", "checkin", "escalation", "sort_o
 PERSON_FIELDS = ("name", "phone", "unit_id")
 
 
-def _assign(row: Any, values: dict[str, Any]) -> bool:
+def assign(row: Any, values: dict[str, Any]) -> bool:
     """Set the attributes that differ; True if any did."""
     changed = False
     for name, value in values.items():
@@ -78,7 +78,7 @@ async def apply_units(session: AsyncSession, specs: Sequence[UnitSpec]) -> Entit
         unit = existing.get(spec.id)
         if unit is None:
             continue
-        changed = _assign(unit, {f: getattr(spec, f) for f in UNIT_FIELDS})
+        changed = assign(unit, {f: getattr(spec, f) for f in UNIT_FIELDS})
         if not unit.active:
             unit.active = True
             counts.reactivated += 1
@@ -119,7 +119,7 @@ async def apply_people(
             if person is None:
                 created.append(spec)
                 continue
-            changed = _assign(person, {"name": spec.name, "phone": spec.phone, "unit_id": spec.unit_id})
+            changed = assign(person, {"name": spec.name, "phone": spec.phone, "unit_id": spec.unit_id})
             assert person.id is not None
             have = current_roles.get(person.id, {})
             want = {(role, spec.unit_id) for role in spec.roles}

@@ -18,6 +18,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from safety.bank import is_sample_source
+from safety.imports.apply import assign
 from safety.imports.problems import Problem, problem
 from safety.imports.questions_model import (
     BankPlan,
@@ -114,16 +115,6 @@ async def _uncovered(session: AsyncSession, plan: BankPlan, loaded: Sequence[Pro
     return [problem(0, "prohibition_without_questions", number=n) for n, c in counts.items() if c == 0]
 
 
-def _assign(row: Any, values: dict[str, Any]) -> bool:
-    """Set the attributes that differ; True if any did."""
-    changed = False
-    for name, value in values.items():
-        if getattr(row, name) != value:
-            setattr(row, name, value)
-            changed = True
-    return changed
-
-
 def _count(counts: EntityCounts, row: Prohibition | Question, changed: bool) -> None:
     if not row.active:
         row.active = True
@@ -146,7 +137,7 @@ async def _apply_prohibitions(
         if row is None:
             new.append(Prohibition(number=spec.number, active=True, **values))
         else:
-            _count(counts, row, _assign(row, values))
+            _count(counts, row, assign(row, values))
     listed = {spec.number for spec in specs}
     for number, row in existing.items():
         if number not in listed and row.active:
@@ -184,7 +175,7 @@ async def _apply_questions(
             if row is None:
                 new.append(Question(id=spec.id, active=True, **values))
             else:
-                _count(counts, row, _assign(row, values))
+                _count(counts, row, assign(row, values))
         counts.created += len(new)
         await bq.add_questions(session, rows=new)
         if progress is not None:

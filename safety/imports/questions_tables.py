@@ -18,13 +18,13 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterable, Iterator
-from datetime import date, datetime, time
+from collections.abc import Iterable
 
 from openpyxl.utils.exceptions import InvalidFileException
 
 from safety.imports.problems import Problem, problem
 from safety.imports.questions_model import OPTION_LETTERS, RawBank, RawRow, in_sheet
+from safety.imports.tables import cell_text, csv_rows, header_problems
 
 OPTION_COLUMNS = tuple(f"option_{c.lower()}" for c in OPTION_LETTERS)
 QUESTION_REQUIRED = ("id", "prohibition", "type", "stem", "answer")
@@ -38,7 +38,7 @@ Rows = Iterable[tuple[int, list[str]]]
 
 def read_csv_bank(text: str) -> tuple[RawBank | None, list[Problem]]:
     try:
-        rows = list(_csv_rows(text))
+        rows = list(csv_rows(text))
     except csv.Error as exc:
         return None, [problem(0, "unreadable_file", detail=str(exc))]
     questions, header_line, problems = table_rows(rows, QUESTION_COLUMNS, QUESTION_REQUIRED)
@@ -111,7 +111,7 @@ def table_rows(
         return None, header_line, [problem(1, "empty_file")]
     while header and not header[-1]:
         header.pop()  # trailing empty cells of a spreadsheet row
-    problems = _header_problems(header, header_line, columns, required)
+    problems = header_problems(header, header_line, columns, required)
     if problems:
         return None, header_line, problems
     index = {name: header.index(name) for name in columns if name in header}
@@ -129,24 +129,6 @@ def table_rows(
     return out, header_line, problems
 
 
-def _header_problems(
-    header: list[str], line: int, columns: tuple[str, ...], required: tuple[str, ...]
-) -> list[Problem]:
-    unknown = [name or "(empty)" for name in header if name not in columns]
-    missing = [name for name in required if name not in header]
-    repeated = sorted({name for name in header if name and header.count(name) > 1})
-    problems = []
-    if repeated:
-        problems.append(problem(line, "duplicate_columns", columns=", ".join(repeated)))
-    if unknown:
-        problems.append(
-            problem(line, "unknown_columns", columns=", ".join(unknown), expected=", ".join(columns))
-        )
-    if missing:
-        problems.append(problem(line, "missing_columns", columns=", ".join(missing)))
-    return problems
-
-
 def _options(cells: dict[str, str], line: int) -> tuple[list[tuple[str, int]], Problem | None]:
     """The options in column order; an empty column before a filled one is a gap."""
     values = [cells.get(name, "") for name in OPTION_COLUMNS]
@@ -157,24 +139,6 @@ def _options(cells: dict[str, str], line: int) -> tuple[list[tuple[str, int]], P
         gap = problem(line, "option_gap", column=OPTION_COLUMNS[empty], after=OPTION_COLUMNS[filled[-1]])
         return options, gap
     return options, None
-
-
-def _csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
-    reader = csv.reader(io.StringIO(text, newline=""))
-    start = 1
-    for row in reader:
-        yield start, row
-        start = reader.line_num + 1
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # a number typed as a number
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    return str(value)
 
 
 def _xlsx_sheets(data: bytes) -> tuple[dict[str, list[tuple[int, list[str]]]], list[str]]:
@@ -190,7 +154,7 @@ def _xlsx_sheets(data: bytes) -> tuple[dict[str, list[tuple[int, list[str]]]], l
             if name not in SHEETS or name in sheets:
                 continue
             rows = sheet.iter_rows(values_only=True)
-            sheets[name] = [(n, [_cell(v) for v in values]) for n, values in enumerate(rows, start=1)]
+            sheets[name] = [(n, [cell_text(v) for v in values]) for n, values in enumerate(rows, start=1)]
         return sheets, [str(sheet.title) for sheet in workbook.worksheets]
     finally:
         workbook.close()

@@ -13,13 +13,13 @@ import io
 import re
 import zipfile
 from collections.abc import Iterable, Iterator
-from datetime import date, datetime, time
 from pathlib import Path
 
 from openpyxl.utils.exceptions import InvalidFileException
 
 from safety.imports.people import RawPerson
 from safety.imports.problems import Problem, problem
+from safety.imports.tables import cell_text, csv_rows, header_problems
 
 COLUMNS = ("employee_no", "name", "phone", "unit", "roles")
 SUFFIXES = (".csv", ".xlsx")
@@ -41,33 +41,13 @@ def read_roster(path: Path) -> list[RawPerson] | tuple[Problem, ...]:
         except UnicodeDecodeError:
             return (problem(0, "bad_encoding"),)
         try:
-            return rows_to_people(_csv_rows(text))
+            return rows_to_people(csv_rows(text))
         except csv.Error as exc:
             return (problem(0, "unreadable_file", detail=str(exc)),)
     try:
         return rows_to_people(_xlsx_rows(data))
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
         return (problem(0, "unreadable_file", detail=f"not a valid .xlsx workbook ({exc})"),)
-
-
-def _csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
-    reader = csv.reader(io.StringIO(text, newline=""))
-    start = 1
-    for row in reader:
-        yield start, row
-        start = reader.line_num + 1
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # a phone or employee number typed as a number
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    return str(value)
 
 
 def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
@@ -77,7 +57,7 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
     try:
         sheet = workbook.worksheets[0]
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, [_cell(v) for v in values]
+            yield number, [cell_text(v) for v in values]
     finally:
         workbook.close()
 
@@ -95,18 +75,7 @@ def rows_to_people(rows: Iterable[tuple[int, list[str]]]) -> list[RawPerson] | t
         return (problem(1, "empty_roster"),)
     while header and not header[-1]:
         header.pop()  # trailing empty cells of a spreadsheet row
-    unknown = [name or "(empty)" for name in header if name not in COLUMNS]
-    missing = [name for name in COLUMNS if name not in header]
-    repeated = sorted({name for name in header if name and header.count(name) > 1})
-    problems = []
-    if repeated:
-        problems.append(problem(header_line, "duplicate_columns", columns=", ".join(repeated)))
-    if unknown:
-        problems.append(
-            problem(header_line, "unknown_columns", columns=", ".join(unknown), expected=", ".join(COLUMNS))
-        )
-    if missing:
-        problems.append(problem(header_line, "missing_columns", columns=", ".join(missing)))
+    problems = header_problems(header, header_line, COLUMNS, COLUMNS)
     if problems:
         return tuple(problems)
     index = {name: header.index(name) for name in COLUMNS}
