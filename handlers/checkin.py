@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from telegram import KeyboardButton, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram.error import BadRequest
 from telegram.ext import BaseHandler, MessageHandler, filters
 
 from handlers import violation
@@ -15,6 +17,8 @@ from safety.checkin import NOTE_LIMIT, Answer, AnswerOutcome
 from safety.rounds import Schedule, checklist, round_message, zone
 from storage import duty_queries as dq
 from storage.models import Person, Round, Unit
+
+logger = logging.getLogger(__name__)
 
 
 async def _person(context: BotContext, session: Any) -> Person:
@@ -83,6 +87,7 @@ async def answer_pressed(update: Update, context: BotContext, arg: str) -> None:
     if what == "issue":
         await _start_issue(update, context, round_id)
         return
+    await query.answer()  # acknowledge at once; the result follows as a message
     await _record(update, context, round_id, fit=True)
 
 
@@ -122,11 +127,6 @@ async def _tell(update: Update, context: BotContext, outcome: AnswerOutcome) -> 
         Answer.NOT_CLEARED: lambda: context.text("checkin.not_cleared"),
         Answer.NEED_LOCATION: lambda: context.text("checkin.ask_location"),
     }[outcome.answer]()
-    query = update.callback_query
-    if query is not None:
-        await query.answer()
-        if outcome.answer in {Answer.ON_TIME, Answer.LATE, Answer.ALREADY, Answer.NO_ROUND} and query.message:
-            await query.edit_message_reply_markup(None)
     markup: Any = None
     if outcome.answer is Answer.NEED_LOCATION:
         markup = ReplyKeyboardMarkup(
@@ -138,6 +138,13 @@ async def _tell(update: Update, context: BotContext, outcome: AnswerOutcome) -> 
         markup = ReplyKeyboardRemove()
     assert update.effective_chat is not None
     await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
+    query = update.callback_query
+    done = {Answer.ON_TIME, Answer.LATE, Answer.ALREADY, Answer.NO_ROUND}
+    if query is not None and query.message is not None and outcome.answer in done:
+        try:  # the buttons of an answered round go; a second press finds them gone already
+            await query.edit_message_reply_markup(None)
+        except BadRequest as exc:
+            logger.debug("check-in buttons already removed: %s", exc)
 
 
 async def _items_of(context: BotContext, round_id: int) -> list[str] | None:

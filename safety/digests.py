@@ -13,7 +13,7 @@ from safety import checkin_digest, outbox, quiz_digest
 from safety.delivery import OutMessage
 from safety.outbox import Envelope
 from storage import digest_queries as gq
-from storage.models import Digest, DigestRecipient, Obligation, Person
+from storage.models import Digest, DigestRecipient, Person
 
 
 @dataclass(frozen=True)
@@ -25,10 +25,22 @@ class Audience:
 
 
 async def render(
-    session: AsyncSession, digest: Digest, *, language: str, default_timezone: str, listed: set[int]
+    session: AsyncSession,
+    digest: Digest,
+    *,
+    language: str,
+    default_timezone: str,
+    listed: set[int],
+    pictures: dict[str, checkin_digest.RoundPicture | None] | None = None,
 ) -> OutMessage | None:
+    """The digest in one reader's language; `pictures` caches the loaded rounds across readers."""
     if digest.kind == "checkin":
-        picture = await checkin_digest.load_round(session, ref=digest.ref, default_timezone=default_timezone)
+        pictures = {} if pictures is None else pictures
+        if digest.ref not in pictures:
+            pictures[digest.ref] = await checkin_digest.load_round(
+                session, ref=digest.ref, default_timezone=default_timezone
+            )
+        picture = pictures[digest.ref]
         return checkin_digest.render_digest(picture, language=language, listed=listed) if picture else None
     if digest.kind == "quiz":
         return await quiz_digest.render_digest(
@@ -44,18 +56,17 @@ async def send_digest(
     ref: str,
     unit_id: str,
     level: int,
-    obligations: Sequence[Obligation],
+    obligation_ids: Sequence[int],
     audience: Audience,
     now: datetime,
     default_language: str,
     default_timezone: str,
+    pictures: dict[str, checkin_digest.RoundPicture | None] | None = None,
 ) -> Digest:
     """Create (or extend) the digest of this step and write one outbox row per recipient."""
     digest = await gq.get_or_create_digest(session, kind=kind, ref=ref, unit_id=unit_id, level=level)
     assert digest.id is not None
-    await gq.add_entries(session, digest_id=digest.id, obligation_ids=[o.id for o in obligations if o.id])
-    await session.flush()
-    listed = set(await gq.entries_of(session, digest_id=digest.id))
+    listed = set(await gq.add_entries(session, digest_id=digest.id, obligation_ids=obligation_ids))
     known = {(r.person_id, r.group_unit_id) for r in await gq.recipients_of(session, digest_id=digest.id)}
     envelopes = []
     for person in audience.people:
@@ -63,7 +74,12 @@ async def send_digest(
             continue
         language = person.language or default_language
         message = await render(
-            session, digest, language=language, default_timezone=default_timezone, listed=listed
+            session,
+            digest,
+            language=language,
+            default_timezone=default_timezone,
+            listed=listed,
+            pictures=pictures,
         )
         if message is None:
             continue
@@ -74,7 +90,12 @@ async def send_digest(
         if (None, group_unit) in known:
             continue
         message = await render(
-            session, digest, language=default_language, default_timezone=default_timezone, listed=listed
+            session,
+            digest,
+            language=default_language,
+            default_timezone=default_timezone,
+            listed=listed,
+            pictures=pictures,
         )
         if message is None:
             continue
@@ -90,6 +111,7 @@ async def refresh(
 ) -> int:
     """Edit every digest of this reference to its current state (a new version each); returns the edits."""
     envelopes = []
+    pictures: dict[str, checkin_digest.RoundPicture | None] = {}
     for digest in await gq.digests_of_ref(session, kind=kind, ref=ref):
         assert digest.id is not None
         digest.version += 1
@@ -101,7 +123,12 @@ async def refresh(
                 person = await session.get(Person, recipient.person_id)
                 language = (person.language if person else None) or default_language
             message = await render(
-                session, digest, language=language, default_timezone=default_timezone, listed=listed
+                session,
+                digest,
+                language=language,
+                default_timezone=default_timezone,
+                listed=listed,
+                pictures=pictures,
             )
             if message is None:
                 continue

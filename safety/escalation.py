@@ -15,11 +15,13 @@ from sqlmodel import col, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from safety import checkin_digest, digests, outbox, quiz_digest
+from safety.delivery import OutMessage
 from safety.digests import Audience
 from safety.outbox import Envelope
 from safety.policy import Step, highest_due_step, next_step_offset, policy_for
 from storage import duty_queries as dq
 from storage import org_queries as oq
+from storage.duty_queries import DueObligation
 from storage.models import Obligation, Person, Unit
 
 BATCH = 5000
@@ -35,29 +37,45 @@ class TickReport:
 class _Lookups:
     """Per-tick caches: policies per (unit, kind), role holders per (unit, role), group chats per unit."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, units: list[Unit]) -> None:
         self.session = session
+        self.units = {u.id: u for u in units}
+        self.chains: dict[str, list[Unit]] = {}
         self.policies: dict[tuple[str, str], tuple[Step, ...]] = {}
         self.holders: dict[tuple[str, str], tuple[Person, ...]] = {}
-        self.groups: dict[str, tuple[str, str] | None] = {}
 
-    async def steps(self, unit_id: str, kind: str) -> tuple[Step, ...]:
+    @classmethod
+    async def load(cls, session: AsyncSession) -> _Lookups:
+        return cls(session, await oq.all_units(session))
+
+    def chain(self, unit_id: str) -> list[Unit]:
+        """The unit and its ancestors, nearest first (from the units loaded once per tick)."""
+        if unit_id not in self.chains:
+            chain: list[Unit] = []
+            current = self.units.get(unit_id)
+            while current is not None and current not in chain:
+                chain.append(current)
+                current = self.units.get(current.parent_id) if current.parent_id else None
+            self.chains[unit_id] = chain
+        return self.chains[unit_id]
+
+    def steps(self, unit_id: str, kind: str) -> tuple[Step, ...]:
         if (unit_id, kind) not in self.policies:
-            chain = [u.escalation for u in await oq.unit_ancestors(self.session, unit_id=unit_id)]
-            self.policies[(unit_id, kind)] = policy_for(chain, kind)
+            self.policies[(unit_id, kind)] = policy_for([u.escalation for u in self.chain(unit_id)], kind)
         return self.policies[(unit_id, kind)]
 
     async def audience(self, unit_id: str, target: str) -> Audience:
+        chain = self.chain(unit_id)
         if target == "group":
-            if unit_id not in self.groups:
-                chain: list[Unit] = await oq.unit_ancestors(self.session, unit_id=unit_id)
-                found = next((u for u in chain if u.group_chat_id), None)
-                self.groups[unit_id] = (found.id, found.group_chat_id or "") if found else None
-            group = self.groups[unit_id]
-            return Audience(group_chats=(group,) if group else ())
+            found = next((u for u in chain if u.group_chat_id), None)
+            return Audience(group_chats=((found.id, found.group_chat_id or ""),) if found else ())
         if (unit_id, target) not in self.holders:
-            people = await oq.nearest_role_holders(self.session, unit_id=unit_id, role=target)
-            self.holders[(unit_id, target)] = tuple(p for p in people if p.active)
+            held = await oq.role_holders(self.session, unit_ids=[u.id for u in chain], role=target)
+            by_unit: dict[str, list[Person]] = defaultdict(list)
+            for person, assignment in held:
+                by_unit[assignment.unit_id].append(person)
+            nearest = next((by_unit[u.id] for u in chain if u.id in by_unit), [])
+            self.holders[(unit_id, target)] = tuple(p for p in nearest if p.active)
         return Audience(people=self.holders[(unit_id, target)])
 
 
@@ -66,13 +84,14 @@ async def tick(
 ) -> TickReport:
     """Fire the highest due step of every open obligation whose next step time has come."""
     due = await dq.due_obligations(session, now=now, limit=limit)
-    lookups = _Lookups(session)
+    lookups = await _Lookups.load(session)
+    pictures: dict[str, checkin_digest.RoundPicture | None] = {}
     moves: dict[tuple[int, datetime | None], list[int]] = defaultdict(list)
-    groups: dict[tuple[str, str, str, int, str], list[Obligation]] = defaultdict(list)
-    selves: list[tuple[Obligation, int]] = []
+    groups: dict[tuple[str, str, str, int, str], list[DueObligation]] = defaultdict(list)
+    selves: list[tuple[DueObligation, int]] = []
     for obligation in due:
         assert obligation.id is not None
-        steps = await lookups.steps(obligation.unit_id, obligation.kind)
+        steps = lookups.steps(obligation.unit_id, obligation.kind)
         level = highest_due_step(steps, since_due=now - obligation.due_at, level=obligation.level)
         if level is None:
             level = obligation.level  # a stale next_step_at: recompute it below, fire nothing
@@ -92,7 +111,13 @@ async def tick(
                 update(Obligation)
                 .where(col(Obligation.id).in_(ids[start : start + 1000]))
                 .values(level=level, next_step_at=next_at)
+                .execution_options(synchronize_session=False)  # the loaded rows are not used for this again
             )
+    refs = sorted(
+        {ref for kind, ref, *_ in groups if kind == "checkin"}
+        | {o.ref for o, _ in selves if o.kind == "checkin"}
+    )
+    pictures.update(await checkin_digest.load_rounds(session, refs=refs, default_timezone=default_timezone))
     for (kind, ref, unit_id, level, target), obligations in groups.items():
         await digests.send_digest(
             session,
@@ -100,14 +125,20 @@ async def tick(
             ref=ref,
             unit_id=unit_id,
             level=level,
-            obligations=obligations,
+            obligation_ids=[o.id for o in obligations],
             audience=await lookups.audience(unit_id, target),
             now=now,
             default_language=default_language,
             default_timezone=default_timezone,
+            pictures=pictures,
         )
     reminders = await _remind_selves(
-        session, selves, now=now, default_language=default_language, default_timezone=default_timezone
+        session,
+        selves,
+        now=now,
+        default_language=default_language,
+        default_timezone=default_timezone,
+        pictures=pictures,
     )
     escalated = sum(len(v) for v in groups.values()) + len(selves)
     return TickReport(escalated=escalated, digests=len(groups), reminders=reminders)
@@ -115,14 +146,15 @@ async def tick(
 
 async def _remind_selves(
     session: AsyncSession,
-    selves: list[tuple[Obligation, int]],
+    selves: list[tuple[DueObligation, int]],
     *,
     now: datetime,
     default_language: str,
     default_timezone: str,
+    pictures: dict[str, checkin_digest.RoundPicture | None],
 ) -> int:
     envelopes = []
-    pictures: dict[str, checkin_digest.RoundPicture | None] = {}
+    rendered: dict[tuple[str, str], OutMessage] = {}
     for obligation, level in selves:
         if obligation.kind == "quiz":
             subject = await session.get(Person, obligation.subject_id)
@@ -145,7 +177,10 @@ async def _remind_selves(
         person = picture.people.get(obligation.subject_id) if picture else None
         if picture is None or person is None:
             continue
-        message = checkin_digest.render_reminder(picture, language=person.language or default_language)
+        language = person.language or default_language
+        if (obligation.ref, language) not in rendered:  # the same reminder for everyone of a round
+            rendered[(obligation.ref, language)] = checkin_digest.render_reminder(picture, language=language)
+        message = rendered[(obligation.ref, language)]
         envelopes.append(
             Envelope(
                 key=f"ob:{obligation.id}:step:{level}", kind="reminder", message=message, person_id=person.id

@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from safety.delivery import Button, OutMessage
 from safety.texts import t
+from storage.duty_queries import DueObligation
 from storage.models import Digest, Obligation, Person, Unit
 
 MAX_BUTTON_ROWS = 15
@@ -70,7 +71,7 @@ async def render_digest(
 
 
 def render_reminder(
-    obligation: Obligation, *, language: str, tz: ZoneInfo, nudged_by: str | None = None
+    obligation: Obligation | DueObligation, *, language: str, tz: ZoneInfo, nudged_by: str | None = None
 ) -> OutMessage:
     due = obligation.due_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
     if nudged_by:

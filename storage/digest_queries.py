@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -30,15 +31,19 @@ async def get_or_create_digest(
         return (await session.exec(query)).one()
 
 
-async def add_entries(session: AsyncSession, *, digest_id: int, obligation_ids: Sequence[int]) -> None:
+async def add_entries(session: AsyncSession, *, digest_id: int, obligation_ids: Sequence[int]) -> list[int]:
+    """List the obligations in the digest (once each); returns everything it lists now."""
     known = set(
         (
             await session.exec(select(DigestEntry.obligation_id).where(DigestEntry.digest_id == digest_id))
         ).all()
     )
-    for obligation_id in obligation_ids:
-        if obligation_id not in known:
-            session.add(DigestEntry(digest_id=digest_id, obligation_id=obligation_id))
+    new = [
+        {"digest_id": digest_id, "obligation_id": o} for o in dict.fromkeys(obligation_ids) if o not in known
+    ]
+    if new:
+        await session.exec(insert(DigestEntry), params=new)  # one executemany, no ORM objects
+    return sorted(known | {int(row["obligation_id"]) for row in new})
 
 
 async def entries_of(session: AsyncSession, *, digest_id: int) -> list[int]:
