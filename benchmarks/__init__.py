@@ -1,0 +1,1 @@
+"""Load and fault benchmarks (not part of `make test`): `python -m benchmarks [NAME] [options]`."""
