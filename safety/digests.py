@@ -13,7 +13,7 @@ from safety import checkin_digest, outbox, quiz_digest
 from safety.delivery import OutMessage
 from safety.outbox import Envelope
 from storage import digest_queries as gq
-from storage.models import Digest, DigestRecipient, Person
+from storage.models import Digest, Person
 
 
 @dataclass(frozen=True)
@@ -49,61 +49,79 @@ async def render(
     return None
 
 
-async def send_digest(
+@dataclass(frozen=True)
+class DigestRequest:
+    """One step's digest to send: the obligations it lists and who gets it."""
+
+    kind: str
+    ref: str
+    unit_id: str
+    level: int
+    obligation_ids: tuple[int, ...]
+    audience: Audience
+
+
+async def send_digests(
     session: AsyncSession,
+    requests: Sequence[DigestRequest],
     *,
-    kind: str,
-    ref: str,
-    unit_id: str,
-    level: int,
-    obligation_ids: Sequence[int],
-    audience: Audience,
     now: datetime,
     default_language: str,
     default_timezone: str,
     pictures: dict[str, checkin_digest.RoundPicture | None] | None = None,
-) -> Digest:
-    """Create (or extend) the digest of this step and write one outbox row per recipient."""
-    digest = await gq.get_or_create_digest(session, kind=kind, ref=ref, unit_id=unit_id, level=level)
-    assert digest.id is not None
-    listed = set(await gq.add_entries(session, digest_id=digest.id, obligation_ids=obligation_ids))
-    known = {(r.person_id, r.group_unit_id) for r in await gq.recipients_of(session, digest_id=digest.id)}
-    envelopes = []
-    for person in audience.people:
-        if (person.id, None) in known:
-            continue
-        language = person.language or default_language
-        message = await render(
-            session,
-            digest,
-            language=language,
-            default_timezone=default_timezone,
-            listed=listed,
-            pictures=pictures,
-        )
-        if message is None:
-            continue
-        key = f"digest:{digest.id}:to:{person.id}"
-        session.add(DigestRecipient(digest_id=digest.id, person_id=person.id, outbox_key=key))
-        envelopes.append(Envelope(key=key, kind="digest", message=message, person_id=person.id))
-    for group_unit, chat_id in audience.group_chats:
-        if (None, group_unit) in known:
-            continue
-        message = await render(
-            session,
-            digest,
-            language=default_language,
-            default_timezone=default_timezone,
-            listed=listed,
-            pictures=pictures,
-        )
-        if message is None:
-            continue
-        key = f"digest:{digest.id}:group:{group_unit}"
-        session.add(DigestRecipient(digest_id=digest.id, group_unit_id=group_unit, outbox_key=key))
-        envelopes.append(Envelope(key=key, kind="digest", message=message, chat_id=chat_id))
+) -> list[Digest]:
+    """Create (or extend) the digests of a tick's steps and write one outbox row per new recipient; a
+    handful of statements for the whole batch (one tick can carry hundreds of digests)."""
+    keys = [(r.kind, r.ref, r.unit_id, r.level) for r in requests]
+    digests = await gq.get_or_create_digests(session, keys=keys)
+    wanted: dict[int, list[int]] = {}
+    for request, key in zip(requests, keys, strict=True):
+        wanted.setdefault(digests[key].id or 0, []).extend(request.obligation_ids)
+    listed = await gq.add_entries_many(session, entries=wanted)
+    known = await gq.recipients_of_many(session, digest_ids=list(wanted))
+    envelopes: list[Envelope] = []
+    recipients: list[dict[str, object]] = []
+    for request, key in zip(requests, keys, strict=True):
+        digest = digests[key]
+        assert digest.id is not None
+        seen = {(r.person_id, r.group_unit_id) for r in known[digest.id]}
+        shown = set(listed[digest.id])
+        readers: list[tuple[str, int | None, str | None, str | None]] = [
+            (f"digest:{digest.id}:to:{p.id}", p.id, None, p.language or default_language)
+            for p in request.audience.people
+            if (p.id, None) not in seen
+        ]
+        readers += [
+            (f"digest:{digest.id}:group:{unit}", None, chat, default_language)
+            for unit, chat in request.audience.group_chats
+            if (None, unit) not in seen
+        ]
+        for key_text, person_id, chat_id, language in readers:
+            message = await render(
+                session,
+                digest,
+                language=language or default_language,
+                default_timezone=default_timezone,
+                listed=shown,
+                pictures=pictures,
+            )
+            if message is None:
+                continue
+            group_unit = key_text.rsplit(":", 1)[1] if chat_id is not None else None
+            recipients.append(
+                {
+                    "digest_id": digest.id,
+                    "person_id": person_id,
+                    "group_unit_id": group_unit,
+                    "outbox_key": key_text,
+                }
+            )
+            envelopes.append(
+                Envelope(key=key_text, kind="digest", message=message, person_id=person_id, chat_id=chat_id)
+            )
+    await gq.add_recipients(session, rows=recipients)
     await outbox.enqueue(session, envelopes, now=now)
-    return digest
+    return [digests[k] for k in dict.fromkeys(keys)]
 
 
 async def refresh(

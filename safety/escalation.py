@@ -64,6 +64,21 @@ class _Lookups:
             self.policies[(unit_id, kind)] = policy_for([u.escalation for u in self.chain(unit_id)], kind)
         return self.policies[(unit_id, kind)]
 
+    async def prefetch(self, pairs: set[tuple[str, str]]) -> None:
+        """The nearest holders for many (unit, role) pairs: one query per role, not one per unit."""
+        roles: dict[str, set[str]] = defaultdict(set)
+        for unit_id, role in pairs:
+            if role != "group" and (unit_id, role) not in self.holders:
+                roles[role].update(u.id for u in self.chain(unit_id))
+        for role, unit_ids in roles.items():
+            by_unit: dict[str, list[Person]] = defaultdict(list)
+            for person, assignment in await oq.role_holders(self.session, unit_ids=unit_ids, role=role):
+                by_unit[assignment.unit_id].append(person)
+            for unit_id, wanted in pairs:
+                if wanted == role and (unit_id, role) not in self.holders:
+                    nearest = next((by_unit[u.id] for u in self.chain(unit_id) if u.id in by_unit), [])
+                    self.holders[(unit_id, role)] = tuple(p for p in nearest if p.active)
+
     async def audience(self, unit_id: str, target: str) -> Audience:
         chain = self.chain(unit_id)
         if target == "group":
@@ -118,20 +133,26 @@ async def tick(
         | {o.ref for o, _ in selves if o.kind == "checkin"}
     )
     pictures.update(await checkin_digest.load_rounds(session, refs=refs, default_timezone=default_timezone))
-    for (kind, ref, unit_id, level, target), obligations in groups.items():
-        await digests.send_digest(
-            session,
+    await lookups.prefetch({(unit_id, target) for (_, _, unit_id, _, target) in groups})
+    requests = [
+        digests.DigestRequest(
             kind=kind,
             ref=ref,
             unit_id=unit_id,
             level=level,
-            obligation_ids=[o.id for o in obligations],
+            obligation_ids=tuple(o.id for o in obligations),
             audience=await lookups.audience(unit_id, target),
-            now=now,
-            default_language=default_language,
-            default_timezone=default_timezone,
-            pictures=pictures,
         )
+        for (kind, ref, unit_id, level, target), obligations in groups.items()
+    ]
+    await digests.send_digests(
+        session,
+        requests,
+        now=now,
+        default_language=default_language,
+        default_timezone=default_timezone,
+        pictures=pictures,
+    )
     reminders = await _remind_selves(
         session,
         selves,

@@ -2,48 +2,97 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from sqlalchemy import insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import insert, tuple_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Digest, DigestEntry, DigestRecipient
 
-
-async def get_or_create_digest(
-    session: AsyncSession, *, kind: str, ref: str, unit_id: str, level: int
-) -> Digest:
-    query = select(Digest).where(
-        Digest.kind == kind, Digest.ref == ref, Digest.unit_id == unit_id, Digest.level == level
-    )
-    found = (await session.exec(query)).first()
-    if found is not None:
-        return found
-    try:
-        async with session.begin_nested():
-            digest = Digest(kind=kind, ref=ref, unit_id=unit_id, level=level)
-            session.add(digest)
-            await session.flush()
-            return digest
-    except IntegrityError:
-        return (await session.exec(query)).one()
+DigestKey = tuple[str, str, str, int]  # kind, ref, unit_id, level
 
 
-async def add_entries(session: AsyncSession, *, digest_id: int, obligation_ids: Sequence[int]) -> list[int]:
-    """List the obligations in the digest (once each); returns everything it lists now."""
-    known = set(
-        (
-            await session.exec(select(DigestEntry.obligation_id).where(DigestEntry.digest_id == digest_id))
-        ).all()
-    )
+def _insert_ignoring_conflicts(session: AsyncSession, model: type, columns: list[str]) -> Any:
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert_(model).on_conflict_do_nothing(index_elements=columns)
+
+
+async def get_or_create_digests(
+    session: AsyncSession, *, keys: Sequence[DigestKey]
+) -> dict[DigestKey, Digest]:
+    """The digests of these keys, creating the missing ones (a racing process: conflicts are ignored)."""
+    wanted = list(dict.fromkeys(keys))
+    if not wanted:
+        return {}
+
+    async def existing() -> dict[DigestKey, Digest]:
+        match = tuple_(col(Digest.kind), col(Digest.ref), col(Digest.unit_id), col(Digest.level)).in_(wanted)
+        rows = (await session.exec(select(Digest).where(match))).all()
+        return {(d.kind, d.ref, d.unit_id, d.level): d for d in rows}
+
+    found = await existing()
+    missing = [k for k in wanted if k not in found]
+    if missing:
+        statement = _insert_ignoring_conflicts(session, Digest, ["kind", "ref", "unit_id", "level"])
+        params = [{"kind": k, "ref": r, "unit_id": u, "level": lv, "version": 0} for k, r, u, lv in missing]
+        await session.exec(statement, params=params)
+        found = await existing()
+    return found
+
+
+async def add_entries_many(
+    session: AsyncSession, *, entries: Mapping[int, Sequence[int]]
+) -> dict[int, list[int]]:
+    """List obligations in digests (once each); returns every digest's listed obligations now."""
+    if not entries:
+        return {}
+    rows = (
+        await session.exec(
+            select(DigestEntry.digest_id, DigestEntry.obligation_id).where(
+                col(DigestEntry.digest_id).in_(list(entries))
+            )
+        )
+    ).all()
+    listed: dict[int, set[int]] = {digest_id: set() for digest_id in entries}
+    for digest_id, obligation_id in rows:
+        listed[digest_id].add(obligation_id)
     new = [
-        {"digest_id": digest_id, "obligation_id": o} for o in dict.fromkeys(obligation_ids) if o not in known
+        {"digest_id": digest_id, "obligation_id": o}
+        for digest_id, ids in entries.items()
+        for o in dict.fromkeys(ids)
+        if o not in listed[digest_id]
     ]
     if new:
-        await session.exec(insert(DigestEntry), params=new)  # one executemany, no ORM objects
-    return sorted(known | {int(row["obligation_id"]) for row in new})
+        await session.exec(insert(DigestEntry), params=new)
+        for row in new:
+            listed[row["digest_id"]].add(row["obligation_id"])
+    return {digest_id: sorted(ids) for digest_id, ids in listed.items()}
+
+
+async def recipients_of_many(
+    session: AsyncSession, *, digest_ids: Sequence[int]
+) -> dict[int, list[DigestRecipient]]:
+    found: dict[int, list[DigestRecipient]] = {digest_id: [] for digest_id in digest_ids}
+    if not digest_ids:
+        return found
+    rows = await session.exec(
+        select(DigestRecipient)
+        .where(col(DigestRecipient.digest_id).in_(list(digest_ids)))
+        .order_by(col(DigestRecipient.id))
+    )
+    for recipient in rows.all():
+        found[recipient.digest_id].append(recipient)
+    return found
+
+
+async def add_recipients(session: AsyncSession, *, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        await session.exec(insert(DigestRecipient), params=list(rows))
 
 
 async def entries_of(session: AsyncSession, *, digest_id: int) -> list[int]:
