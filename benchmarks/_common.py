@@ -15,12 +15,15 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import asyncpg
-from sqlalchemy import event
+from sqlalchemy import event, insert
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.models import ChatIdentity
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).with_name("RESULTS.md")
@@ -212,3 +215,20 @@ class StatementCount:
     def close(self) -> None:
         event.remove(self.engine.sync_engine, "before_cursor_execute", self._before)
         event.remove(self.engine.sync_engine, "after_cursor_execute", self._after)
+
+
+async def bind_all(session: Any, *, person_ids: Sequence[int], user_base: int) -> None:
+    """Bind every person to sandbox user `user_base + id` directly (binding is not what is measured)."""
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "person_id": p,
+            "channel": "telegram",
+            "external_id": str(user_base + p),
+            "chat_id": str(user_base + p),
+            "bound_at": now,
+        }
+        for p in person_ids
+    ]
+    for start in range(0, len(rows), 1000):
+        await session.exec(insert(ChatIdentity), params=rows[start : start + 1000])

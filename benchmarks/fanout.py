@@ -15,24 +15,19 @@ import asyncio
 import itertools
 import json
 import os
-import platform
 import resource
-import sqlite3
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
-from sqlmodel import insert
 
+from benchmarks import _common
+from benchmarks._common import database
 from jobs.dispatcher import DispatchConfig
 from safety.delivery import Button, OutMessage
 from safety.outbox import Envelope, enqueue
@@ -40,7 +35,7 @@ from storage import org_queries
 from storage import outbox_queries as oq
 from storage.db import Database
 from storage.migrate import upgrade
-from storage.models import ChatIdentity, Unit
+from storage.models import Unit
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).with_name("RESULTS.md")
@@ -68,22 +63,6 @@ def _parse(argv: list[str]) -> argparse.Namespace:
 # -- setup ---------------------------------------------------------------------------------------------------
 
 
-@asynccontextmanager
-async def database(kind: str, folder: Path) -> AsyncIterator[str]:
-    if kind == "sqlite":
-        yield f"sqlite+aiosqlite:///{folder / 'bench.db'}"
-        return
-    admin = await asyncpg.connect(PG_DSN, timeout=5)
-    name = f"sb_bench_{uuid.uuid4().hex[:10]}"
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        base = PG_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
-        yield f"{base}/{name}"
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
-
-
 async def populate(url: str, n: int) -> tuple[int, int, float]:
     """N bound staff in one team and one round-open outbox row each; returns (first id, last id, seconds)."""
     started = time.monotonic()
@@ -94,19 +73,8 @@ async def populate(url: str, n: int) -> tuple[int, int, float]:
             await org_queries.insert_units(session, units=[Unit(id="bench", name="压测班组")])
             people = [(f"B{i:06d}", f"员工{i}", None, "bench") for i in range(n)]
             ids = sorted((await org_queries.insert_people(session, people=people)).values())
+            await _common.bind_all(session, person_ids=ids, user_base=USER_BASE)
             now = datetime.now(UTC)
-            rows = [
-                {
-                    "person_id": p,
-                    "channel": "telegram",
-                    "external_id": str(USER_BASE + p),
-                    "chat_id": str(USER_BASE + p),
-                    "bound_at": now,
-                }
-                for p in ids
-            ]
-            for start in range(0, len(rows), 1000):
-                await session.exec(insert(ChatIdentity), params=rows[start : start + 1000])
             buttons = ((Button("全部正常", "ck", "1"), Button("有异常", "ckx", "1")),)
             envelopes = [
                 Envelope(
@@ -121,16 +89,6 @@ async def populate(url: str, n: int) -> tuple[int, int, float]:
     finally:
         await db.dispose()
     return ids[0], ids[-1], time.monotonic() - started
-
-
-async def _read_line(stream: asyncio.StreamReader, prefix: str, seconds: float) -> str:
-    async with asyncio.timeout(seconds):
-        while True:
-            line = (await stream.readline()).decode()
-            if not line:
-                raise RuntimeError("the sandbox process ended before it was ready")
-            if line.startswith(prefix):
-                return line[len(prefix) :].strip()
 
 
 # -- one run -------------------------------------------------------------------------------------------------
@@ -158,7 +116,7 @@ async def run_one(kind: str, args: argparse.Namespace, folder: Path) -> dict[str
         )
         try:
             assert sandbox.stdout is not None
-            base = await _read_line(sandbox.stdout, "sandbox ready ", 60)
+            base = await _common.read_line(sandbox.stdout, "sandbox ready ", 60)
             stats_file, log_file = folder / f"{kind}-worker.json", folder / f"{kind}-worker.log"
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             with log_file.open("wb") as log:
@@ -236,25 +194,8 @@ async def run_one(kind: str, args: argparse.Namespace, folder: Path) -> dict[str
 
 
 def machine() -> str:
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor() or "?",
-    )
-    mem_kb = next(
-        int(line.split()[1])
-        for line in Path("/proc/meminfo").read_text().splitlines()
-        if line.startswith("MemTotal")
-    )
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    return (
-        f"{os.cpu_count()} CPUs (nproc), {cpu}, {mem_kb / 1024 / 1024:.1f} GiB RAM, load average {load} "
-        f"at the end; Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, PostgreSQL at "
-        f"{PG_DSN.split('@')[-1]}"
-    )
+    return f"{_common.machine()}; load average {load} at the end"
 
 
 def report(args: argparse.Namespace, argv: list[str], results: list[dict[str, Any]]) -> str:

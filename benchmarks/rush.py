@@ -46,13 +46,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-from sqlmodel import col, delete, func, insert, select, update
+from sqlmodel import col, delete, func, select, update
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from benchmarks._common import (
     StatementCount,
     append_results,
+    bind_all,
     child_env,
     database,
     machine,
@@ -72,7 +73,7 @@ from safety.imports.service import import_org_file
 from storage import org_queries
 from storage.db import Database
 from storage.migrate import upgrade
-from storage.models import ChatIdentity, CheckIn, Obligation, OutboxMessage, Person, Round
+from storage.models import CheckIn, Obligation, OutboxMessage, Person, Round
 
 TOKEN = "900200:BENCH-rush-token"
 USER_BASE = 7_000_000
@@ -157,19 +158,7 @@ async def populate(url: str, folder: Path, args: argparse.Namespace) -> tuple[in
             ids = [p.id for p in people if p.id is not None]
             if max(ids) > people_count(args):
                 raise RuntimeError("person ids are not 1..N: the sandbox has no users for some of them")
-            now = datetime.now(UTC)
-            rows = [
-                {
-                    "person_id": p,
-                    "channel": "telegram",
-                    "external_id": str(USER_BASE + p),
-                    "chat_id": str(USER_BASE + p),
-                    "bound_at": now,
-                }
-                for p in ids
-            ]
-            for start in range(0, len(rows), 1000):
-                await session.exec(insert(ChatIdentity), params=rows[start : start + 1000])
+            await bind_all(session, person_ids=ids, user_base=USER_BASE)
     finally:
         await db.dispose()
     return len(ids), time.monotonic() - started

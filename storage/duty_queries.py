@@ -20,13 +20,6 @@ async def round_by_unit_day(session: AsyncSession, *, unit_id: str, day: date) -
     return result.first()
 
 
-async def rounds_on(session: AsyncSession, *, unit_ids: Sequence[str], day: date) -> list[Round]:
-    if not unit_ids:
-        return []
-    result = await session.exec(select(Round).where(col(Round.unit_id).in_(list(unit_ids)), Round.day == day))
-    return list(result)
-
-
 async def existing_round_keys(session: AsyncSession, *, days: Sequence[date]) -> set[tuple[str, date]]:
     result = await session.exec(select(Round).where(col(Round.day).in_(list(days))))
     return {(r.unit_id, r.day) for r in result.all()}
@@ -94,17 +87,6 @@ async def checkins_of_rounds(session: AsyncSession, *, round_ids: Sequence[int])
     result = await session.exec(
         select(CheckIn)
         .where(col(CheckIn.round_id).in_(list(round_ids)))
-        .execution_options(populate_existing=True)
-    )
-    return list(result)
-
-
-async def obligations_of_ref(session: AsyncSession, *, kind: str, ref: str) -> list[Obligation]:
-    """Fresh from the database (populate_existing): closes are compare-and-set updates past the ORM."""
-    result = await session.exec(
-        select(Obligation)
-        .where(Obligation.kind == kind, Obligation.ref == ref)
-        .order_by(col(Obligation.id))
         .execution_options(populate_existing=True)
     )
     return list(result)
@@ -186,13 +168,6 @@ async def close_obligation(
         .values(state=state, closed_by=by, closed_at=now, next_step_at=None, note=note)
     )
     return result.rowcount == 1
-
-
-async def checkins_of_round(session: AsyncSession, *, round_id: int) -> list[CheckIn]:
-    result = await session.exec(
-        select(CheckIn).where(CheckIn.round_id == round_id).execution_options(populate_existing=True)
-    )
-    return list(result)
 
 
 async def checkin_of(session: AsyncSession, *, round_id: int, person_id: int) -> CheckIn | None:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import make_engine
 
@@ -45,15 +44,6 @@ async def upgrade(url: str, revision: str = "head") -> None:
 
 async def downgrade(url: str, revision: str) -> None:
     await _run(url, "downgrade", revision)
-
-
-async def current_revision(conn: AsyncConnection) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
-    def _get(sync_conn: object) -> str | None:
-        return MigrationContext.configure(sync_conn).get_current_revision()  # type: ignore[arg-type]
-
-    return await conn.run_sync(_get)
 
 
 def upgrade_sync(url: str, revision: str = "head") -> None:
