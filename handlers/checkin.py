@@ -16,16 +16,9 @@ from safety import checkin
 from safety.checkin import NOTE_LIMIT, Answer, AnswerOutcome
 from safety.rounds import Schedule, checklist, round_message, zone
 from storage import duty_queries as dq
-from storage.models import Person, Round, Unit
+from storage.models import Round, Unit
 
 logger = logging.getLogger(__name__)
-
-
-async def _person(context: BotContext, session: Any) -> Person:
-    assert context.actor is not None
-    person = await session.get(Person, context.actor.person_id)
-    assert person is not None
-    return person
 
 
 async def checkin_command(update: Update, context: BotContext) -> None:
@@ -33,7 +26,7 @@ async def checkin_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
     async with context.services.database.session() as session:
-        person = await _person(context, session)
+        person = await context.person(session)
         round_ = await checkin.todays_round(
             session, person=person, now=context.now, default_timezone=context.services.timezone
         )
@@ -93,7 +86,7 @@ async def answer_pressed(update: Update, context: BotContext, arg: str) -> None:
 
 async def _record(update: Update, context: BotContext, round_id: int, *, fit: bool, **details: Any) -> None:
     async with context.services.database.session() as session:
-        person = await _person(context, session)
+        person = await context.person(session)
         outcome = await checkin.answer(
             session,
             person=person,

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from safety.access import Actor
@@ -17,6 +18,7 @@ from safety.checkin import Defaults
 from safety.clearance import QuizRules
 from safety.texts import normalize_language, t
 from storage.db import Database
+from storage.models import Person
 
 CHANNEL = "telegram"
 
@@ -72,6 +74,13 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         return Defaults(
             default_language=self.services.default_language, default_timezone=self.services.timezone
         )
+
+    async def person(self, session: AsyncSession) -> Person:
+        """The actor's own row, in the caller's session (for domain calls that change it)."""
+        assert self.actor is not None
+        person = await session.get(Person, self.actor.person_id)
+        assert person is not None
+        return person
 
     def text(self, key: str, /, **params: object) -> str:
         return t(self.language, key, **params)

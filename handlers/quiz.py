@@ -12,17 +12,10 @@ from handlers.render import button_data, inline
 from safety import bank, quiz
 from safety.quiz import LETTERS, QuizView, Step
 from storage import quiz_queries as qq
-from storage.models import Person, QuizItem
+from storage.models import QuizItem
 
 BUTTON_TEXT_MAX = 60
 HISTORY_WORDS = {"history", "h", "历史", "记录"}
-
-
-async def _person(context: BotContext, session: Any) -> Person:
-    assert context.actor is not None
-    person = await session.get(Person, context.actor.person_id)
-    assert person is not None
-    return person
 
 
 def _label(text: str) -> str:
@@ -121,7 +114,7 @@ async def quiz_command(update: Update, context: BotContext) -> None:
         return
     services = context.services
     async with services.database.session() as session:
-        person = await _person(context, session)
+        person = await context.person(session)
         view = await quiz.start_or_resume(
             session, person=person, now=context.now, rules=services.quiz_rules, rng=services.rng
         )
@@ -147,7 +140,7 @@ async def quiz_command(update: Update, context: BotContext) -> None:
 async def _history(update: Update, context: BotContext) -> None:
     assert update.effective_message is not None
     async with context.services.database.session() as session:
-        person = await _person(context, session)
+        person = await context.person(session)
         attempts = await qq.attempts_of(session, person_id=person.id or 0, limit=10)
     if not attempts:
         await update.effective_message.reply_text(context.text("quiz.history_none"))
@@ -163,9 +156,14 @@ async def _history(update: Update, context: BotContext) -> None:
     await update.effective_message.reply_text("\n".join(lines))
 
 
-def _parse(arg: str, parts: int) -> list[int] | None:
+async def _parsed(update: Update, context: BotContext, arg: str, parts: int) -> list[int] | None:
+    """`parts` dot-separated numbers, or None after refusing the press as invalid."""
     pieces = arg.split(".")
-    return [int(p) for p in pieces] if len(pieces) == parts and all(p.isdigit() for p in pieces) else None
+    if len(pieces) == parts and all(p.isdigit() for p in pieces):
+        return [int(p) for p in pieces]
+    assert update.callback_query is not None
+    await update.callback_query.answer(context.text("access.button_invalid"), show_alert=True)
+    return None
 
 
 async def _after(update: Update, context: BotContext, view: QuizView, chosen_text: str | None = None) -> None:
@@ -198,15 +196,14 @@ async def _after(update: Update, context: BotContext, view: QuizView, chosen_tex
 
 async def answer_pressed(update: Update, context: BotContext, arg: str) -> None:
     """'qa': <attempt>.<position>.<option> answers a single-choice or judge question."""
-    parsed = _parse(arg, 3)
     query = update.callback_query
     assert query is not None
+    parsed = await _parsed(update, context, arg, 3)
     if parsed is None:
-        await query.answer(context.text("access.button_invalid"), show_alert=True)
         return
     attempt_id, position, option = parsed
     async with context.services.database.session() as session:
-        person = await _person(context, session)
+        person = await context.person(session)
         item = await qq.item_at(session, attempt_id=attempt_id, position=position)
         view = await quiz.answer(
             session,
@@ -223,14 +220,13 @@ async def answer_pressed(update: Update, context: BotContext, arg: str) -> None:
 
 async def toggle_pressed(update: Update, context: BotContext, arg: str) -> None:
     """'qt': <attempt>.<position>.<option> toggles an option of a multiple-choice question."""
-    parsed = _parse(arg, 3)
     query = update.callback_query
     assert query is not None
+    parsed = await _parsed(update, context, arg, 3)
     if parsed is None:
-        await query.answer(context.text("access.button_invalid"), show_alert=True)
         return
     async with context.services.database.session() as session:
-        person = await _person(context, session)
+        person = await context.person(session)
         view = await quiz.toggle(
             session,
             person=person,
@@ -249,14 +245,13 @@ async def toggle_pressed(update: Update, context: BotContext, arg: str) -> None:
 
 async def submit_pressed(update: Update, context: BotContext, arg: str) -> None:
     """'qs': <attempt>.<position> submits the toggled options."""
-    parsed = _parse(arg, 2)
     query = update.callback_query
     assert query is not None
+    parsed = await _parsed(update, context, arg, 2)
     if parsed is None:
-        await query.answer(context.text("access.button_invalid"), show_alert=True)
         return
     async with context.services.database.session() as session:
-        person = await _person(context, session)
+        person = await context.person(session)
         item = await qq.item_at(session, attempt_id=parsed[0], position=parsed[1])
         picked = list(item.picked or []) if item else []
         view = await quiz.submit(
