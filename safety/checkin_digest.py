@@ -14,18 +14,22 @@ from safety.delivery import Button, OutMessage
 from safety.rounds import Schedule, round_message, zone
 from safety.texts import t
 from storage import duty_queries as dq
-from storage.models import CheckIn, Obligation, Person, Round, Unit
+from storage import escalation_queries as eq
+from storage.escalation_queries import PersonName, RoundDuty
+from storage.models import CheckIn, Round, Unit
 
 MAX_BUTTON_ROWS = 15
 
 
 @dataclass
 class RoundPicture:
+    """A round as digests and reminders show it; plain rows (a tick loads thousands of them at once)."""
+
     round: Round
     unit: Unit
     tz: ZoneInfo
-    obligations: list[Obligation]
-    people: dict[int, Person] = field(default_factory=dict)
+    obligations: list[RoundDuty]
+    people: dict[int, PersonName] = field(default_factory=dict)
     checkins: dict[int, CheckIn] = field(default_factory=dict)
 
     def name(self, person_id: int | None) -> str:
@@ -54,12 +58,13 @@ async def load_rounds(
         for u in (await session.exec(select(Unit).where(col(Unit.id).in_({r.unit_id for r in rounds})))).all()
     }
     wanted = [f"round:{r.id}" for r in rounds]
-    by_ref: dict[str, list[Obligation]] = {ref: [] for ref in wanted}
-    for obligation in await dq.obligations_of_refs(session, kind="checkin", refs=wanted):
-        by_ref[obligation.ref].append(obligation)
-    ids = {o.subject_id for group in by_ref.values() for o in group}
-    ids |= {o.closed_by for group in by_ref.values() for o in group if o.closed_by}
-    people = {p.id or 0: p for p in (await session.exec(select(Person).where(col(Person.id).in_(ids)))).all()}
+    by_ref: dict[str, list[RoundDuty]] = {ref: [] for ref in wanted}
+    people: dict[int, PersonName] = {}
+    for duty in await eq.round_duties(session, kind="checkin", refs=wanted):
+        by_ref[duty.ref].append(duty)
+        people[duty.subject_id] = PersonName(duty.subject_id, duty.name, duty.language)
+    closers = {d.closed_by for group in by_ref.values() for d in group if d.closed_by} - people.keys()
+    people.update((p.id, p) for p in await eq.names_of(session, ids=closers))
     checkins: dict[int, dict[int, CheckIn]] = {}
     for checkin in await dq.checkins_of_rounds(session, round_ids=[r.id for r in rounds if r.id]):
         checkins.setdefault(checkin.round_id, {})[checkin.person_id] = checkin

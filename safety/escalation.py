@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import col, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from safety import checkin_digest, digests, outbox, quiz_digest
@@ -19,10 +18,10 @@ from safety.delivery import OutMessage
 from safety.digests import Audience
 from safety.outbox import Envelope
 from safety.policy import Step, highest_due_step, next_step_offset, policy_for
-from storage import duty_queries as dq
+from storage import escalation_queries as eq
 from storage import org_queries as oq
-from storage.duty_queries import DueObligation
-from storage.models import Obligation, Person, Unit
+from storage.escalation_queries import DueObligation
+from storage.models import Person, Unit
 
 BATCH = 5000
 
@@ -98,7 +97,7 @@ async def tick(
     session: AsyncSession, *, now: datetime, default_language: str, default_timezone: str, limit: int = BATCH
 ) -> TickReport:
     """Fire the highest due step of every open obligation whose next step time has come."""
-    due = await dq.due_obligations(session, now=now, limit=limit)
+    due = await eq.due_obligations(session, now=now, limit=limit)
     lookups = await _Lookups.load(session)
     pictures: dict[str, checkin_digest.RoundPicture | None] = {}
     moves: dict[tuple[int, datetime | None], list[int]] = defaultdict(list)
@@ -121,13 +120,7 @@ async def tick(
         offset: timedelta | None = next_step_offset(steps, level)
         moves[(level, obligation.due_at + offset if offset is not None else None)].append(obligation.id)
     for (level, next_at), ids in moves.items():
-        for start in range(0, len(ids), 1000):
-            await session.exec(
-                update(Obligation)
-                .where(col(Obligation.id).in_(ids[start : start + 1000]))
-                .values(level=level, next_step_at=next_at)
-                .execution_options(synchronize_session=False)  # the loaded rows are not used for this again
-            )
+        await eq.set_steps(session, ids=ids, level=level, next_step_at=next_at)
     refs = sorted(
         {ref for kind, ref, *_ in groups if kind == "checkin"}
         | {o.ref for o, _ in selves if o.kind == "checkin"}

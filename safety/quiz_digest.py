@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from safety.delivery import Button, OutMessage
 from safety.texts import t
-from storage.duty_queries import DueObligation
+from storage.escalation_queries import DueObligation
 from storage.models import Digest, Obligation, Person, Unit
 
 MAX_BUTTON_ROWS = 15

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -68,19 +65,6 @@ async def people_on_leave(session: AsyncSession, *, person_ids: Sequence[int], d
     return {leave.person_id: leave for leave in result}
 
 
-async def obligations_of_refs(session: AsyncSession, *, kind: str, refs: Sequence[str]) -> list[Obligation]:
-    """Fresh from the database (populate_existing), ordered by id."""
-    if not refs:
-        return []
-    result = await session.exec(
-        select(Obligation)
-        .where(Obligation.kind == kind, col(Obligation.ref).in_(list(refs)))
-        .order_by(col(Obligation.id))
-        .execution_options(populate_existing=True)
-    )
-    return list(result)
-
-
 async def checkins_of_rounds(session: AsyncSession, *, round_ids: Sequence[int]) -> list[CheckIn]:
     if not round_ids:
         return []
@@ -99,40 +83,6 @@ async def obligation_of(session: AsyncSession, *, kind: str, ref: str, subject_i
         )
     )
     return result.first()
-
-
-@dataclass(frozen=True)
-class DueObligation:
-    """The columns the escalation tick needs; plain rows, no ORM objects (10,000 per tick at scale)."""
-
-    id: int
-    kind: str
-    ref: str
-    subject_id: int
-    unit_id: str
-    due_at: datetime
-    level: int
-
-
-async def due_obligations(session: AsyncSession, *, now: datetime, limit: int) -> list[DueObligation]:
-    """Open obligations whose next step time has come (index ix_obligations_due_steps)."""
-    columns = (
-        col(Obligation.id),
-        col(Obligation.kind),
-        col(Obligation.ref),
-        col(Obligation.subject_id),
-        col(Obligation.unit_id),
-        col(Obligation.due_at),
-        col(Obligation.level),
-    )
-    query: Any = (  # seven plain columns: beyond sqlmodel's typed select overloads
-        sa_select(*columns)
-        .where(col(Obligation.state) == "open", col(Obligation.next_step_at) <= now)
-        .order_by(col(Obligation.next_step_at), col(Obligation.id))
-        .limit(limit)
-    )
-    result = await session.exec(query)
-    return [DueObligation(*row) for row in result.all()]
 
 
 async def open_obligations_of_subject(
