@@ -85,11 +85,12 @@ async def answer_pressed(update: Update, context: BotContext, arg: str) -> None:
 
 
 async def _record(update: Update, context: BotContext, round_id: int, *, fit: bool, **details: Any) -> None:
+    actor = context.actor
+    assert actor is not None
     async with context.services.database.session() as session:
-        person = await context.person(session)
         outcome = await checkin.answer(
             session,
-            person=person,
+            actor=actor,
             round_id=round_id,
             fit=fit,
             now=context.now,
@@ -99,13 +100,13 @@ async def _record(update: Update, context: BotContext, round_id: int, *, fit: bo
         if outcome.answer is Answer.NEED_LOCATION:
             await dq.set_state(
                 session,
-                person_id=person.id or 0,
+                person_id=actor.person_id,
                 kind="ci_location",
                 data={"round": round_id},
                 now=context.now,
             )
         elif outcome.answer is not Answer.NOT_CLEARED:
-            await dq.clear_state(session, person_id=person.id or 0)
+            await dq.clear_state(session, person_id=actor.person_id)
     await _tell(update, context, outcome)
 
 

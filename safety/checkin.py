@@ -13,10 +13,12 @@ from enum import StrEnum
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from safety import digests, outbox
+from safety.access import Actor
 from safety.delivery import OutMessage
 from safety.outbox import Envelope
 from safety.rounds import Schedule, local_hhmm, zone
 from safety.texts import t
+from storage import checkin_queries as cq
 from storage import duty_queries as dq
 from storage import org_queries as oq
 from storage.models import CheckIn, Person, Round, Unit
@@ -48,18 +50,10 @@ class Defaults:
     default_timezone: str
 
 
-async def _context(session: AsyncSession, round_id: int) -> tuple[Round, Unit] | None:
-    round_ = await session.get(Round, round_id)
-    if round_ is None:
-        return None
-    unit = await session.get(Unit, round_.unit_id)
-    return (round_, unit) if unit else None
-
-
 async def answer(
     session: AsyncSession,
     *,
-    person: Person,
+    actor: Actor,
     round_id: int,
     fit: bool,
     now: datetime,
@@ -69,9 +63,8 @@ async def answer(
     photo_file_id: str | None = None,
     location: tuple[float, float] | None = None,
 ) -> AnswerOutcome:
-    """Record the person's answer to the round; fit=True is 'all fine', False an issue with items and note."""
-    assert person.id is not None
-    found = await _context(session, round_id)
+    """Record the actor's answer to the round; fit=True is 'all fine', False an issue with items and note."""
+    found = await cq.round_with_unit(session, round_id=round_id)
     if found is None:
         return AnswerOutcome(Answer.NO_ROUND)
     round_, unit = found
@@ -80,32 +73,31 @@ async def answer(
     if now.astimezone(tz).date() != round_.day:
         return AnswerOutcome(Answer.NO_ROUND, due=due)
     ref = f"round:{round_id}"
-    obligation = await dq.obligation_of(session, kind="checkin", ref=ref, subject_id=person.id)
-    if obligation is None:
+    duty = await cq.duty_of(session, round_id=round_id, person_id=actor.person_id)
+    if duty is None:
         return AnswerOutcome(Answer.NOT_EXPECTED, due=due)
-    earlier = await dq.checkin_of(session, round_id=round_id, person_id=person.id)
-    if earlier is not None:
-        return AnswerOutcome(Answer.ALREADY, time=local_hhmm(earlier.at, tz), due=due)
-    if fit and not person.cleared:
+    if duty.checked_in_at is not None:
+        return AnswerOutcome(Answer.ALREADY, time=local_hhmm(duty.checked_in_at, tz), due=due)
+    if fit and not actor.cleared:
         await _tell_leaders(
             session,
             unit,
-            person,
+            actor,
             "not_cleared",
             now=now,
             settings=settings,
-            key=f"{ref}:p{person.id}:not_cleared",
+            key=f"{ref}:p{actor.person_id}:not_cleared",
         )
         return AnswerOutcome(Answer.NOT_CLEARED, due=due)
     schedule = Schedule.of(unit)
     if fit and schedule is not None and schedule.require_location and location is None:
         return AnswerOutcome(Answer.NEED_LOCATION, due=due)
     status = Answer.ISSUE if not fit else (Answer.LATE if now > round_.due_at else Answer.ON_TIME)
-    checkin = await dq.insert_checkin(
+    checkin = await cq.insert_checkin(
         session,
         checkin=CheckIn(
             round_id=round_id,
-            person_id=person.id,
+            person_id=actor.person_id,
             status=status.value,
             items=items,
             note=(note or "")[:NOTE_LIMIT] or None,
@@ -117,13 +109,14 @@ async def answer(
     )
     if checkin is None:  # a double press raced us
         return AnswerOutcome(Answer.ALREADY, time=local_hhmm(now, tz), due=due)
-    assert obligation.id is not None
-    await dq.close_obligation(session, obligation_id=obligation.id, state="done", by=person.id, now=now)
+    await dq.close_obligation(
+        session, obligation_id=duty.obligation_id, state="done", by=actor.person_id, now=now
+    )
     if status is Answer.ISSUE:
         await _tell_leaders(
             session,
             unit,
-            person,
+            actor,
             "issue",
             now=now,
             settings=settings,
@@ -144,7 +137,7 @@ async def answer(
 async def _tell_leaders(
     session: AsyncSession,
     unit: Unit,
-    person: Person,
+    actor: Actor,
     what: str,
     *,
     now: datetime,
@@ -168,13 +161,13 @@ async def _tell_leaders(
                 language,
                 "checkin.issue_alert",
                 unit=unit.name,
-                name=person.name,
+                name=actor.name,
                 time=local_hhmm(checkin.at, tz),
                 items=sep.join(checkin.items or []),
                 note=note,
             )
         else:
-            text = t(language, "checkin.not_cleared_alert", unit=unit.name, name=person.name)
+            text = t(language, "checkin.not_cleared_alert", unit=unit.name, name=actor.name)
         envelopes.append(
             Envelope(key=f"{key}:to:{leader.id}", kind="alert", message=OutMessage(text), person_id=leader.id)
         )

@@ -127,16 +127,6 @@ async def checkin_of(session: AsyncSession, *, round_id: int, person_id: int) ->
     return result.first()
 
 
-async def insert_checkin(session: AsyncSession, *, checkin: CheckIn) -> CheckIn | None:
-    try:
-        async with session.begin_nested():
-            session.add(checkin)
-            await session.flush()
-    except IntegrityError:
-        return None
-    return checkin
-
-
 async def get_state(session: AsyncSession, *, person_id: int) -> ChatState | None:
     return await session.get(ChatState, person_id)
 

@@ -54,9 +54,20 @@ async def people_by_phone(session: AsyncSession, *, phone: str) -> list[Person]:
     return list(result)
 
 
-async def roles_of_person(session: AsyncSession, *, person_id: int) -> list[RoleAssignment]:
-    result = await session.exec(select(RoleAssignment).where(RoleAssignment.person_id == person_id))
-    return list(result)
+async def person_with_roles(
+    session: AsyncSession, *, channel: str, external_id: str
+) -> tuple[Person, list[tuple[str, str]]] | None:
+    """The person bound to a chat account and their (role, unit) pairs, in one statement."""
+    result = await session.exec(
+        select(Person, RoleAssignment.role, RoleAssignment.unit_id)
+        .join(ChatIdentity, col(ChatIdentity.person_id) == col(Person.id))
+        .outerjoin(RoleAssignment, col(RoleAssignment.person_id) == col(Person.id))
+        .where(ChatIdentity.channel == channel, ChatIdentity.external_id == external_id)
+    )
+    rows = result.all()
+    if not rows:
+        return None
+    return rows[0][0], [(role, unit) for _, role, unit in rows if role is not None and unit is not None]
 
 
 async def code_by_hash(session: AsyncSession, *, code_hash: str) -> BindingCode | None:
