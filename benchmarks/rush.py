@@ -11,11 +11,11 @@ message) is measured in the same run against the same sandbox process with the s
 the same messages.
 
 Latency of a press = from the generator's clock just before it sends `POST /sandbox/api/press` to the
-moment the sandbox finished recording the bot's `sendMessage` 「✅ 已确认…」 to that member ("reply");
-"ack" is the same up to the bot's `answerCallbackQuery`. Both ends are CLOCK_MONOTONIC (time.monotonic)
-on this machine, taken in two different processes. Our reply comes after answerCallbackQuery and
-editMessageReplyMarkup (the keyboard is removed), so it is the third Bot API call of the press; the echo
-bot's is its second.
+moment the sandbox finished recording the bot's answer 「✅ 已确认…」 to that member ("reply"): ours edits
+the checklist message into a receipt (`editMessageText`, the buttons go with it), the echo bot sends a
+message (`sendMessage`); both after their `answerCallbackQuery`, so the reply is the second Bot API call
+of the press for both. "ack" is the same up to the bot's `answerCallbackQuery`. Both ends are
+CLOCK_MONOTONIC (time.monotonic) on this machine, taken in two different processes.
 
 Sandbox limits: Telegram's per-chat limits as they are (1/s per private chat, burst 2); the overall 30/s
 is scaled by F (default 10: 300/s), since N replies a minute plus our keyboard edits are 2·N/60 limited
@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import cProfile
 import json
 import logging
 import os
@@ -62,7 +61,7 @@ from benchmarks._common import (
     read_line,
     sandbox_process,
 )
-from bot.app import build_application, opened
+from bot.app import ANSWER_CONNECTIONS, CONCURRENT_UPDATES, build_application, opened
 from bot.settings import Settings
 from handlers.context import Services
 from jobs import duty
@@ -189,8 +188,12 @@ class ErrorCount(logging.Handler):
 # -- the sandbox's page API ----------------------------------------------------------------------------------
 
 
+ANSWERS = ("sendMessage", "editMessageText")  # ours answers by editing the checklist into a receipt
+
+
 async def sent_messages(http: httpx.AsyncClient) -> int:
-    return int((await http.get("stats")).json()["sent"].get("sendMessage", 0))
+    sent = (await http.get("stats")).json()["sent"]
+    return sum(int(sent.get(method, 0)) for method in ANSWERS)
 
 
 async def checklist_presses(http: httpx.AsyncClient) -> Presses:
@@ -241,7 +244,7 @@ async def rush(
     http = setup.http
     errors = ErrorCount()
     logging.getLogger().addHandler(errors)
-    profile = cProfile.Profile() if os.environ.get("BENCH_PROFILE") else None
+    profile = _profiler() if os.environ.get("BENCH_PROFILE") else None
     generator = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -261,7 +264,7 @@ async def rush(
         self_before = resource.getrusage(resource.RUSAGE_SELF)
         sandbox_before = process_cpu_seconds(setup.sandbox_pid)
         if profile is not None:
-            profile.enable()
+            profile.start()
         if statements is not None:
             statements.reset()
         go = time.monotonic()
@@ -280,9 +283,12 @@ async def rush(
         self_after = resource.getrusage(resource.RUSAGE_SELF)
         sandbox_after = process_cpu_seconds(setup.sandbox_pid)
     finally:
-        if profile is not None:  # BENCH_PROFILE=DIR: the bot process's profile of each rush, for pstats
-            profile.disable()
-            profile.dump_stats(Path(os.environ["BENCH_PROFILE"]) / f"{label}.prof")
+        if profile is not None:  # BENCH_PROFILE=DIR: the bot process's profile of each rush
+            profile.stop()
+            folder = Path(os.environ["BENCH_PROFILE"])
+            assert profile.last_session is not None
+            profile.last_session.save(str(folder / f"{label}.pyisession"))
+            (folder / f"{label}.txt").write_text(profile.output_text(unicode=True, color=False))
         logging.getLogger().removeHandler(errors)
         if generator.returncode is None:
             generator.kill()
@@ -295,7 +301,7 @@ async def rush(
     acks: dict[str, float] = {}
     for call in calls:
         end = call["at"] + call["duration"]
-        if call["method"] == "sendMessage" and call["status"] == 200:
+        if call["method"] in ANSWERS and call["status"] == 200:
             text = str(call["params"].get("text", ""))
             if text.startswith(CONFIRMED):
                 replies.setdefault(int(call["params"]["chat_id"]), end)
@@ -343,6 +349,13 @@ async def rush(
         "sql_per_press": sum(shapes.values()) / n,
         "sql_shapes": sorted(shapes.items(), key=lambda kv: -kv[1]),
     }
+
+
+def _profiler() -> Any:
+    """A sampling profiler for BENCH_PROFILE (pyinstrument, a dev dependency): every frame where it runs."""
+    from pyinstrument import Profiler
+
+    return Profiler(interval=0.0005, async_mode="disabled")
 
 
 def _cpu(after: resource.struct_rusage, before: resource.struct_rusage) -> float:
@@ -439,15 +452,15 @@ async def echo_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 async def run_echo(setup: RushSetup, presses: Presses, spreads: list[float]) -> list[dict[str, Any]]:
-    """The bare PTB bot with our Application's transport settings (64 concurrent updates, 64 connections),
+    """The bare PTB bot with our Application's transport settings (CONCURRENT_UPDATES, ANSWER_CONNECTIONS),
     no database, no rate limiter."""
     app = (
         Application.builder()
         .token(TOKEN)
         .base_url(f"{setup.base}/bot")
         .base_file_url(f"{setup.base}/file/bot")
-        .concurrent_updates(64)
-        .connection_pool_size(64)
+        .concurrent_updates(CONCURRENT_UPDATES)
+        .connection_pool_size(ANSWER_CONNECTIONS)
         .pool_timeout(10)
         .build()
     )
@@ -597,9 +610,9 @@ def report(
         "Telegram's own 1/s (burst 2); load generator (own process): open loop, presses spread evenly over "
         "the given seconds; the bot in the benchmark's process, polling (timeout 10 s)",
         "- latency = generator's monotonic clock just before `POST /sandbox/api/press` → the sandbox has "
-        "recorded the bot's `sendMessage` 「✅ 已确认…」 to that member (reply) or its `answerCallbackQuery` "
-        "(ack); ours answers, removes the keyboard, then replies (3 calls), the echo bot answers and "
-        "replies (2)",
+        "recorded the bot's answer 「✅ 已确认…」 to that member (reply) or its `answerCallbackQuery` "
+        "(ack); ours answers the query, then edits the checklist into the receipt (`editMessageText`, "
+        "2 calls); the echo bot answers the query, then sends a message (2 calls)",
         "",
         "| bot | db | spread s | offered/s | handled/s | reply p50 ms | reply p99 ms | reply max ms | "
         "ack p50 ms | ack p99 ms | p99 ÷ echo p99 | replies | errors | 429s | bot CPU ms/press |",

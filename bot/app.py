@@ -71,6 +71,13 @@ async def opened(app: Application[Any, Any, Any, Any, Any, Any]) -> AsyncIterato
             services.db = None
 
 
+CONCURRENT_UPDATES = 64  # updates handled at once (a press waits on the database and the Bot API)
+# Connections for direct answers. httpcore looks at every pooled connection on each request (a readability
+# check per idle socket), so a big pool costs CPU on every answer: 16 serve the morning rush (3 short calls
+# a press) and a burst waits a few milliseconds for a free one. Outbox sends have their own pool.
+ANSWER_CONNECTIONS = 16
+
+
 def build_application(
     settings: Settings, *, token: str, base_url: str | None = None, services: Services | None = None
 ) -> Application[Any, Any, Any, Any, Any, Any]:
@@ -83,9 +90,9 @@ def build_application(
         .base_url(base)
         .base_file_url(file_base)
         .context_types(ContextTypes(context=BotContext))
-        .concurrent_updates(64)
+        .concurrent_updates(CONCURRENT_UPDATES)
         .rate_limiter(AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=2))
-        .connection_pool_size(64)
+        .connection_pool_size(ANSWER_CONNECTIONS)
         .pool_timeout(10)
     )
     app = builder.build()

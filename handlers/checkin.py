@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -80,8 +81,13 @@ async def answer_pressed(update: Update, context: BotContext, arg: str) -> None:
     if what == "issue":
         await _start_issue(update, context, round_id)
         return
-    await query.answer()  # acknowledge at once; the result follows as a message
-    await _record(update, context, round_id, fit=True)
+    # Acknowledge at once, while the answer is recorded (the two wait on different servers); the checklist
+    # message then becomes the receipt.
+    ack = asyncio.create_task(query.answer())
+    try:
+        await _record(update, context, round_id, fit=True)
+    finally:
+        await ack
 
 
 async def _record(update: Update, context: BotContext, round_id: int, *, fit: bool, **details: Any) -> None:
@@ -105,8 +111,8 @@ async def _record(update: Update, context: BotContext, round_id: int, *, fit: bo
                 data={"round": round_id},
                 now=context.now,
             )
-        elif outcome.answer is not Answer.NOT_CLEARED:
-            await dq.clear_state(session, person_id=actor.person_id)
+        elif outcome.answer is not Answer.NOT_CLEARED and actor.waiting_for is not None:
+            await dq.clear_state(session, person_id=actor.person_id)  # an answer ends a half-done issue
     await _tell(update, context, outcome)
 
 
@@ -130,15 +136,31 @@ async def _tell(update: Update, context: BotContext, outcome: AnswerOutcome) -> 
         )
     elif update.message is not None and update.message.location is not None:
         markup = ReplyKeyboardRemove()
+    query = update.callback_query
+    card = query.message if query is not None and isinstance(query.message, Message) else None
+    receipt = card is not None and card.text and outcome.answer in {Answer.ON_TIME, Answer.LATE}
+    if receipt and card is not None and await _turn_into_receipt(card, text, context):
+        return
     assert update.effective_chat is not None
     await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
-    query = update.callback_query
-    done = {Answer.ON_TIME, Answer.LATE, Answer.ALREADY, Answer.NO_ROUND}
-    if query is not None and query.message is not None and outcome.answer in done:
+    if card is not None and outcome.answer in {Answer.ALREADY, Answer.NO_ROUND}:
         try:  # the buttons of an answered round go; a second press finds them gone already
-            await query.edit_message_reply_markup(None)
+            await card.edit_reply_markup(None)
         except BadRequest as exc:
             logger.debug("check-in buttons already removed: %s", exc)
+
+
+async def _turn_into_receipt(card: Message, result: str, context: BotContext) -> bool:
+    """The checklist message becomes the receipt: the result on top, the items kept, the buttons gone.
+
+    One Bot API call instead of a new message plus a keyboard edit (the morning rush's press path)."""
+    body = (card.text or "").removesuffix(context.text("checkin.open_hint")).rstrip()
+    try:
+        await card.edit_text(f"{result}\n\n{body}", reply_markup=None)
+    except BadRequest as exc:  # deleted, too old, or edited already by a racing press
+        logger.debug("check-in card not edited, answering with a message: %s", exc)
+        return False
+    return True
 
 
 async def _items_of(context: BotContext, round_id: int) -> list[str] | None:

@@ -9,7 +9,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from safety.roles import LEADER_ROLES, Role
 from storage import identity_queries as q
-from storage.models import Person
 
 ANYONE_BOUND: frozenset[str] = frozenset()
 
@@ -52,6 +51,7 @@ class Actor:
     roles: frozenset[tuple[str, str]]  # (role, unit_id)
     unreachable: bool = False  # a send to them answered 403 (blocked the bot)
     cleared: bool = True  # fit for duty (the quiz clears; a violation suspends)
+    waiting_for: str | None = None  # the kind of chat state kept for them (a note, a location), if any
 
     @property
     def role_names(self) -> frozenset[str]:
@@ -80,8 +80,14 @@ def commands_for(actor: Actor | None) -> list[Command]:
     return [c for c in COMMANDS if may_run(actor, c.name)]
 
 
-def actor_from(person: Person, roles: Iterable[tuple[str, str]]) -> Actor:
-    assert person.id is not None
+async def load_actor(session: AsyncSession, *, channel: str, external_id: str) -> Actor | None:
+    """The bound, active person behind a chat account, with their roles as stored now; else None.
+
+    One statement: it runs before every update, hundreds of times a minute in the morning rush."""
+    found = await q.person_with_roles(session, channel=channel, external_id=external_id)
+    if found is None or not found[0].active:
+        return None
+    person, roles, waiting_for = found
     return Actor(
         person_id=person.id,
         employee_no=person.employee_no,
@@ -91,14 +97,5 @@ def actor_from(person: Person, roles: Iterable[tuple[str, str]]) -> Actor:
         roles=frozenset(roles),
         unreachable=person.unreachable,
         cleared=person.cleared,
+        waiting_for=waiting_for,
     )
-
-
-async def load_actor(session: AsyncSession, *, channel: str, external_id: str) -> Actor | None:
-    """The bound, active person behind a chat account, with their roles as stored now; else None.
-
-    One statement: it runs before every update, hundreds of times a minute in the morning rush."""
-    found = await q.person_with_roles(session, channel=channel, external_id=external_id)
-    if found is None or not found[0].active:
-        return None
-    return actor_from(*found)

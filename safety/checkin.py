@@ -64,16 +64,15 @@ async def answer(
     location: tuple[float, float] | None = None,
 ) -> AnswerOutcome:
     """Record the actor's answer to the round; fit=True is 'all fine', False an issue with items and note."""
-    found = await cq.round_with_unit(session, round_id=round_id)
+    found = await cq.press_context(session, round_id=round_id, person_id=actor.person_id)
     if found is None:
         return AnswerOutcome(Answer.NO_ROUND)
-    round_, unit = found
+    unit, duty = found.unit, found.duty
     tz = zone(unit, settings.default_timezone)
-    due = local_hhmm(round_.due_at, tz)
-    if now.astimezone(tz).date() != round_.day:
+    due = local_hhmm(found.due_at, tz)
+    if now.astimezone(tz).date() != found.day:
         return AnswerOutcome(Answer.NO_ROUND, due=due)
     ref = f"round:{round_id}"
-    duty = await cq.duty_of(session, round_id=round_id, person_id=actor.person_id)
     if duty is None:
         return AnswerOutcome(Answer.NOT_EXPECTED, due=due)
     if duty.checked_in_at is not None:
@@ -92,7 +91,7 @@ async def answer(
     schedule = Schedule.of(unit)
     if fit and schedule is not None and schedule.require_location and location is None:
         return AnswerOutcome(Answer.NEED_LOCATION, due=due)
-    status = Answer.ISSUE if not fit else (Answer.LATE if now > round_.due_at else Answer.ON_TIME)
+    status = Answer.ISSUE if not fit else (Answer.LATE if now > found.due_at else Answer.ON_TIME)
     checkin = await cq.insert_checkin(
         session,
         checkin=CheckIn(
@@ -123,6 +122,8 @@ async def answer(
             key=f"checkin:{checkin.id}:issue",
             checkin=checkin,
         )
+    if not found.has_digests:  # before the first escalation step nothing lists the round yet
+        return AnswerOutcome(status, time=local_hhmm(now, tz), due=due)
     await digests.refresh(
         session,
         kind="checkin",

@@ -1,22 +1,23 @@
 """Queries of a check-in answer: the press path of the morning rush, so as few statements as possible.
 
-A press of 全部正常 reads its round with the unit (one statement), the person's obligation with any earlier
-check-in (one), inserts the check-in ignoring a duplicate (one, no savepoint) and closes the obligation.
+A press of 全部正常 reads its round with the unit, the person's obligation, any earlier check-in and
+whether digests list the round (one statement), inserts the check-in ignoring a duplicate (one, no
+savepoint) and closes the obligation (one).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import and_
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import col, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import CheckIn, Obligation, Round, Unit
+from storage.dialects import insert_ignoring_conflicts
+from storage.models import CheckIn, Digest, Obligation, Round, Unit
 
 
 class Duty(NamedTuple):
@@ -27,38 +28,56 @@ class Duty(NamedTuple):
     checked_in_at: datetime | None
 
 
-async def round_with_unit(session: AsyncSession, *, round_id: int) -> tuple[Round, Unit] | None:
-    result = await session.exec(
-        select(Round, Unit).join(Unit, col(Unit.id) == col(Round.unit_id)).where(col(Round.id) == round_id)
-    )
-    row = result.first()
-    return (row[0], row[1]) if row is not None else None
+@dataclass(frozen=True)
+class PressContext:
+    """What answering a round needs to know, read at once."""
+
+    day: date  # the round's local date
+    due_at: datetime
+    unit: Unit
+    duty: Duty | None  # None: the person is not expected in this round
+    has_digests: bool  # escalation digests list the round (they are edited after an answer)
 
 
-async def duty_of(session: AsyncSession, *, round_id: int, person_id: int) -> Duty | None:
-    """The person's check-in obligation of the round with any earlier check-in; None: not expected."""
+async def press_context(session: AsyncSession, *, round_id: int, person_id: int) -> PressContext | None:
+    """The round, its unit, the person's duty in it and whether digests list it; None: no such round."""
+    ref = f"round:{round_id}"
+    digests = sa_select(col(Digest.id)).where(col(Digest.kind) == "checkin", col(Digest.ref) == ref).exists()
     query: Any = (
-        sa_select(col(Obligation.id), col(Obligation.state), col(CheckIn.at))
-        .outerjoin(CheckIn, and_(col(CheckIn.round_id) == round_id, col(CheckIn.person_id) == person_id))
-        .where(
-            col(Obligation.kind) == "checkin",
-            col(Obligation.ref) == f"round:{round_id}",
-            col(Obligation.subject_id) == person_id,
+        sa_select(
+            col(Round.day),
+            col(Round.due_at),
+            Unit,
+            col(Obligation.id),
+            col(Obligation.state),
+            col(CheckIn.at),
+            digests,
         )
+        .join(Unit, col(Unit.id) == col(Round.unit_id))
+        .outerjoin(
+            Obligation,
+            and_(
+                col(Obligation.kind) == "checkin",
+                col(Obligation.ref) == ref,
+                col(Obligation.subject_id) == person_id,
+            ),
+        )
+        .outerjoin(CheckIn, and_(col(CheckIn.round_id) == col(Round.id), col(CheckIn.person_id) == person_id))
+        .where(col(Round.id) == round_id)
     )
     row = (await session.exec(query)).first()
-    return Duty._make(row) if row is not None else None
+    if row is None:
+        return None
+    day, due_at, unit, obligation_id, state, checked_in_at, has_digests = row
+    duty = Duty(obligation_id, state, checked_in_at) if obligation_id is not None else None
+    return PressContext(day, due_at, unit, duty, bool(has_digests))
 
 
 async def insert_checkin(session: AsyncSession, *, checkin: CheckIn) -> CheckIn | None:
     """Insert unless the person has one for the round already (a double press): then None."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    values = checkin.model_dump(exclude={"id"})
     statement = (
-        insert(CheckIn)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["round_id", "person_id"])
+        insert_ignoring_conflicts(session, CheckIn, ["round_id", "person_id"])
+        .values(**checkin.model_dump(exclude={"id"}))
         .returning(col(CheckIn.id))
     )
     new_id = (await session.exec(statement)).scalar_one_or_none()

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
+from sqlalchemy import select as sa_select
 from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import AuditEntry, BindFailure, BindingCode, ChatIdentity, Person, RoleAssignment
+from storage.models import (
+    AuditEntry,
+    BindFailure,
+    BindingCode,
+    ChatIdentity,
+    ChatState,
+    Person,
+    RoleAssignment,
+)
 
 
 async def identity_by_external(
@@ -54,20 +63,42 @@ async def people_by_phone(session: AsyncSession, *, phone: str) -> list[Person]:
     return list(result)
 
 
+class PersonRow(NamedTuple):
+    """The columns of a person that every update needs (plain values: the guard runs for each update)."""
+
+    id: int
+    employee_no: str
+    name: str
+    unit_id: str
+    language: str | None
+    active: bool
+    cleared: bool
+    unreachable: bool
+
+
 async def person_with_roles(
     session: AsyncSession, *, channel: str, external_id: str
-) -> tuple[Person, list[tuple[str, str]]] | None:
-    """The person bound to a chat account and their (role, unit) pairs, in one statement."""
-    result = await session.exec(
-        select(Person, RoleAssignment.role, RoleAssignment.unit_id)
+) -> tuple[PersonRow, list[tuple[str, str]], str | None] | None:
+    """The person bound to a chat account, their (role, unit) pairs and the kind of chat state the bot
+    keeps for them (what it waits for next), in one statement."""
+    query: Any = (
+        sa_select(
+            *(col(getattr(Person, name)) for name in PersonRow._fields),
+            col(RoleAssignment.role),
+            col(RoleAssignment.unit_id),
+            col(ChatState.kind),
+        )
         .join(ChatIdentity, col(ChatIdentity.person_id) == col(Person.id))
         .outerjoin(RoleAssignment, col(RoleAssignment.person_id) == col(Person.id))
-        .where(ChatIdentity.channel == channel, ChatIdentity.external_id == external_id)
+        .outerjoin(ChatState, col(ChatState.person_id) == col(Person.id))
+        .where(col(ChatIdentity.channel) == channel, col(ChatIdentity.external_id) == external_id)
     )
-    rows = result.all()
+    rows = (await session.exec(query)).all()
     if not rows:
         return None
-    return rows[0][0], [(role, unit) for _, role, unit in rows if role is not None and unit is not None]
+    width = len(PersonRow._fields)
+    roles = [(r[width], r[width + 1]) for r in rows if r[width] is not None and r[width + 1] is not None]
+    return PersonRow._make(rows[0][:width]), roles, rows[0][width + 2]
 
 
 async def code_by_hash(session: AsyncSession, *, code_hash: str) -> BindingCode | None:
