@@ -6,12 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from safety.delivery import OutMessage
+from storage.dialects import insert_ignoring_conflicts
 from storage.models import OutboxMessage
 
 
@@ -48,13 +47,9 @@ async def enqueue(session: AsyncSession, envelopes: Sequence[Envelope], *, now: 
         }
         for e in envelopes
     ]
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     # One statement compiled once and executed for all rows (SQLAlchemy batches them into multi-row VALUES):
     # building a fresh VALUES clause per call cost more CPU than the database did.
-    statement = (
-        insert(OutboxMessage).on_conflict_do_nothing(index_elements=["key"]).returning(col(OutboxMessage.id))
-    )
+    statement = insert_ignoring_conflicts(session, OutboxMessage, ["key"]).returning(col(OutboxMessage.id))
     result = await session.exec(statement, params=rows)
     return len(result.all())
 

@@ -6,20 +6,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import insert, tuple_
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.dialects import insert_ignoring_conflicts
 from storage.models import Digest, DigestEntry, DigestRecipient
 
 DigestKey = tuple[str, str, str, int]  # kind, ref, unit_id, level
-
-
-def _insert_ignoring_conflicts(session: AsyncSession, model: type, columns: list[str]) -> Any:
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
-    return insert_(model).on_conflict_do_nothing(index_elements=columns)
 
 
 async def get_or_create_digests(
@@ -38,7 +31,7 @@ async def get_or_create_digests(
     found = await existing()
     missing = [k for k in wanted if k not in found]
     if missing:
-        statement = _insert_ignoring_conflicts(session, Digest, ["kind", "ref", "unit_id", "level"])
+        statement = insert_ignoring_conflicts(session, Digest, ["kind", "ref", "unit_id", "level"])
         params = [{"kind": k, "ref": r, "unit_id": u, "level": lv, "version": 0} for k, r, u, lv in missing]
         await session.exec(statement, params=params)
         found = await existing()

@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import col, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.dialects import is_postgresql
 from storage.models import Obligation, Person
 
 SQLITE_CHUNK = 1000  # ids per IN list on SQLite (older builds allow 999 variables per statement)
@@ -53,10 +54,6 @@ class PersonName(NamedTuple):
     language: str | None
 
 
-def _is_postgresql(session: AsyncSession) -> bool:
-    return session.bind is not None and session.bind.dialect.name == "postgresql"
-
-
 async def due_obligations(session: AsyncSession, *, now: datetime, limit: int) -> list[DueObligation]:
     """Open obligations whose next step time has come (index ix_obligations_due_steps)."""
     query: Any = (  # seven plain columns: beyond sqlmodel's typed select overloads
@@ -80,7 +77,7 @@ async def set_steps(
     session: AsyncSession, *, ids: Sequence[int], level: int, next_step_at: datetime | None
 ) -> None:
     """Move these obligations to a level and their next step time (one statement on PostgreSQL)."""
-    if _is_postgresql(session):
+    if is_postgresql(session):
         chunks: Iterable[Sequence[int]] = [ids]
         match: Any = col(Obligation.id) == any_(bindparam("ids", type_=ARRAY(Integer)))
     else:

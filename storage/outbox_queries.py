@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, and_, bindparam, func, or_
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.dialects import is_postgresql
 from storage.models import ChatIdentity, OutboxMessage, Person
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
@@ -28,10 +29,6 @@ ERROR_CHARS = 500
 
 def _error(text: str) -> str:
     return text[:ERROR_CHARS]
-
-
-def _is_postgres(session: AsyncSession) -> bool:
-    return session.bind is not None and session.bind.dialect.name == "postgresql"
 
 
 def _pending_due(now: datetime) -> ColumnElement[bool]:
@@ -65,7 +62,7 @@ async def claim_due(
         .limit(limit)
     )
     claim = update(OutboxMessage).values(status=SENDING, claimed_at=now, claimed_by=worker)
-    if _is_postgres(session):
+    if is_postgresql(session):
         statement = claim.where(col(OutboxMessage.id).in_(candidates.with_for_update(skip_locked=True)))
     else:
         ids = list((await session.exec(candidates)).all())
