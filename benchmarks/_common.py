@@ -4,6 +4,7 @@ the sandbox process and appending a section to RESULTS.md (same format as benchm
 from __future__ import annotations
 
 import asyncio
+import functools
 import math
 import os
 import platform
@@ -162,6 +163,7 @@ _SAVEPOINT = re.compile(r"\bsa_savepoint_\d+")
 _NUMBERED_ROWS = re.compile(r"\(…, \d+\)(?:, \(…, \d+\))+")
 
 
+@functools.lru_cache(maxsize=4096)  # the same statements come again and again: keep counting cheap
 def statement_shape(statement: str, width: int = 220) -> str:
     """One line per kind of statement: whitespace folded, lists of bound parameters, SELECT lists and
     INSERT column lists collapsed to …"""

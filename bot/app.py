@@ -73,9 +73,9 @@ async def opened(app: Application[Any, Any, Any, Any, Any, Any]) -> AsyncIterato
 
 CONCURRENT_UPDATES = 64  # updates handled at once (a press waits on the database and the Bot API)
 # Connections for direct answers. httpcore looks at every pooled connection on each request (a readability
-# check per idle socket), so a big pool costs CPU on every answer: 16 serve the morning rush (3 short calls
+# check per idle socket), so a big pool costs CPU on every answer: 8 serve the morning rush (2 short calls
 # a press) and a burst waits a few milliseconds for a free one. Outbox sends have their own pool.
-ANSWER_CONNECTIONS = 16
+ANSWER_CONNECTIONS = 8
 
 
 def build_application(

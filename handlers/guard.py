@@ -32,9 +32,11 @@ async def guard(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     if user is None or user.is_bot:
         raise ApplicationHandlerStop
-    async with context.services.database.session() as session:
+    database = context.services.database
+    async with database.reading() as session:  # before every update: no transaction round trips
         context.actor = await load_actor(session, channel=CHANNEL, external_id=str(user.id))
-        if context.actor is not None and context.actor.unreachable:  # they unblocked the bot
+    if context.actor is not None and context.actor.unreachable:  # they unblocked the bot
+        async with database.session() as session:
             await mark_reachable(session, person_id=context.actor.person_id)
     context.use_language(context.actor.language if context.actor else None, user.language_code)
     if update.message is not None and chat is not None and chat.type != ChatType.PRIVATE:

@@ -92,8 +92,9 @@ async def answer(
     if fit and schedule is not None and schedule.require_location and location is None:
         return AnswerOutcome(Answer.NEED_LOCATION, due=due)
     status = Answer.ISSUE if not fit else (Answer.LATE if now > found.due_at else Answer.ON_TIME)
-    checkin = await cq.insert_checkin(
+    checkin = await cq.record_checkin(  # and closes the obligation
         session,
+        obligation_id=duty.obligation_id,
         checkin=CheckIn(
             round_id=round_id,
             person_id=actor.person_id,
@@ -108,9 +109,6 @@ async def answer(
     )
     if checkin is None:  # a double press raced us
         return AnswerOutcome(Answer.ALREADY, time=local_hhmm(now, tz), due=due)
-    await dq.close_obligation(
-        session, obligation_id=duty.obligation_id, state="done", by=actor.person_id, now=now
-    )
     if status is Answer.ISSUE:
         await _tell_leaders(
             session,

@@ -1,8 +1,8 @@
 """Queries of a check-in answer: the press path of the morning rush, so as few statements as possible.
 
 A press of 全部正常 reads its round with the unit, the person's obligation, any earlier check-in and
-whether digests list the round (one statement), inserts the check-in ignoring a duplicate (one, no
-savepoint) and closes the obligation (one).
+whether digests list the round (one statement), then inserts the check-in ignoring a duplicate and closes
+the obligation (one statement on PostgreSQL, two on SQLite; no savepoint).
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import and_
 from sqlalchemy import select as sa_select
-from sqlmodel import col
+from sqlmodel import col, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.dialects import insert_ignoring_conflicts
+from storage.dialects import insert_ignoring_conflicts, is_postgresql
 from storage.models import CheckIn, Digest, Obligation, Round, Unit
 
 
@@ -73,14 +73,37 @@ async def press_context(session: AsyncSession, *, round_id: int, person_id: int)
     return PressContext(day, due_at, unit, duty, bool(has_digests))
 
 
-async def insert_checkin(session: AsyncSession, *, checkin: CheckIn) -> CheckIn | None:
-    """Insert unless the person has one for the round already (a double press): then None."""
-    statement = (
+async def record_checkin(session: AsyncSession, *, checkin: CheckIn, obligation_id: int) -> CheckIn | None:
+    """Insert the check-in unless the person has one for the round already (a double press: None), and
+    close their open obligation as done. One statement on PostgreSQL (data-modifying CTEs), two on SQLite."""
+    inserted = (
         insert_ignoring_conflicts(session, CheckIn, ["round_id", "person_id"])
         .values(**checkin.model_dump(exclude={"id"}))
         .returning(col(CheckIn.id))
     )
-    new_id = (await session.exec(statement)).scalar_one_or_none()
+    close = {
+        "state": "done",
+        "closed_by": checkin.person_id,
+        "closed_at": checkin.at,
+        "next_step_at": None,
+        "note": None,
+    }
+    open_duty = and_(col(Obligation.id) == obligation_id, col(Obligation.state) == "open")
+    if is_postgresql(session):
+        new = inserted.cte("new_checkin")
+        closed = (
+            update(Obligation)
+            .where(open_duty, sa_select(new.c.id).exists())
+            .values(**close)
+            .returning(col(Obligation.id))
+            .cte("closed_duty")
+        )
+        query: Any = sa_select(new.c.id).add_cte(closed)
+        new_id = (await session.exec(query)).scalar_one_or_none()
+    else:
+        new_id = (await session.exec(inserted)).scalar_one_or_none()
+        if new_id is not None:
+            await session.exec(update(Obligation).where(open_duty).values(**close))
     if new_id is None:
         return None
     checkin.id = new_id

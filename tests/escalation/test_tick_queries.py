@@ -9,8 +9,9 @@ from sqlmodel import select
 
 from safety import checkin_digest
 from storage import escalation_queries as eq
+from storage.checkin_queries import record_checkin
 from storage.db import Database
-from storage.models import Obligation, Person, Round, Unit
+from storage.models import CheckIn, Obligation, Person, Round, Unit
 
 NOW = datetime(2026, 11, 26, 23, 45, tzinfo=UTC)
 PEOPLE = 2_500  # more than two SQLite chunks of 1,000
@@ -63,3 +64,26 @@ async def test_round_picture_names_subjects_and_closers(db: Database) -> None:
     assert picture.obligations[0].state == "acknowledged" and picture.obligations[0].closed_by == PEOPLE
     message = checkin_digest.render_digest(picture, language="zh-CN", listed={second.id or 0})
     assert f"人1（人{PEOPLE}" in message.text, message.text[:300]
+
+
+async def test_record_checkin_once_closes_the_duty_and_a_racing_second_changes_nothing(db: Database) -> None:
+    await _org(db)
+    async with db.session() as session:
+        duty = (await session.exec(select(Obligation).order_by(Obligation.id).limit(1))).one()
+        assert duty.id is not None
+
+    def answer(status: str) -> CheckIn:
+        return CheckIn(round_id=1, person_id=duty.subject_id, status=status, at=NOW)
+
+    async with db.session() as session:
+        first = await record_checkin(session, checkin=answer("on_time"), obligation_id=duty.id)
+    async with db.session() as session:
+        second = await record_checkin(session, checkin=answer("late"), obligation_id=duty.id)
+    assert first is not None and first.id is not None and second is None
+    async with db.session() as session:
+        stored = (await session.exec(select(CheckIn))).all()
+        closed = await session.get(Obligation, duty.id)
+        others = (await session.exec(select(Obligation).where(Obligation.state != "open"))).all()
+    assert [(c.id, c.status) for c in stored] == [(first.id, "on_time")]
+    assert closed is not None and (closed.state, closed.closed_by, closed.next_step_at) == ("done", 1, None)
+    assert len(others) == 1, "only that person's duty closed"
