@@ -420,14 +420,19 @@ def reading(r: dict[str, Any], median_db: float, total_statements: int) -> str:
         if r["median_s"] < 1.0
         else f"misses the goal of < 1 s by {r['median_s']:.1f}×"
     )
+    python_s = r["median_s"] - median_db
+    where = (
+        "The database is not where most of the time goes"
+        if python_s > median_db
+        else "The time splits between the database and Python"
+    )
     text = (
         f"**Reading.** One tick moving {r['report'].escalated:,} due obligations took {r['median_s']:.2f} s "
-        f"(median of the warm runs) and {goal}. The database is not where the time goes: "
+        f"(median of the warm runs) and {goal}. {where}: "
         f"the due-obligations query {'uses' if uses_index else 'does NOT use'} `ix_obligations_due_steps` "
         f"(execution {executed} for {r['report'].escalated:,} rows) and all {total_statements:,} statements "
-        f"together spent {median_db:.2f} s in the driver and server; the other "
-        f"{r['median_s'] - median_db:.2f} s are Python in the bot's process. The statements sent most often "
-        f"are sent once per round, digest or unit rather than once per tick: {repeated}."
+        f"together spent {median_db:.2f} s in the driver and server; the other {python_s:.2f} s are Python "
+        f"in the bot's process. The statements sent most often: {repeated}."
     )
     if r["hotspots"]:
         text += (

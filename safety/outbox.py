@@ -6,11 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from safety.delivery import OutMessage
-from storage.dialects import insert_ignoring_conflicts
+from storage.dialects import insert_many
 from storage.models import OutboxMessage
 
 
@@ -47,11 +46,9 @@ async def enqueue(session: AsyncSession, envelopes: Sequence[Envelope], *, now: 
         }
         for e in envelopes
     ]
-    # One statement compiled once and executed for all rows (SQLAlchemy batches them into multi-row VALUES):
-    # building a fresh VALUES clause per call cost more CPU than the database did.
-    statement = insert_ignoring_conflicts(session, OutboxMessage, ["key"]).returning(col(OutboxMessage.id))
-    result = await session.exec(statement, params=rows)
-    return len(result.all())
+    # One statement for all rows on PostgreSQL (arrays unnested; a payload shared by many rows is encoded
+    # once); one compiled executemany on SQLite.
+    return len(await insert_many(session, OutboxMessage, rows, conflict=["key"], returning="id"))
 
 
 def _payload(message: OutMessage, cache: dict[int, dict[str, object]]) -> dict[str, object]:

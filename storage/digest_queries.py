@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import insert, tuple_
+from sqlalchemy import tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.dialects import insert_ignoring_conflicts
+from storage.dialects import insert_ignoring_conflicts, insert_many
 from storage.models import Digest, DigestEntry, DigestRecipient
 
 DigestKey = tuple[str, str, str, int]  # kind, ref, unit_id, level
@@ -61,7 +61,7 @@ async def add_entries_many(
         if o not in listed[digest_id]
     ]
     if new:
-        await session.exec(insert(DigestEntry), params=new)
+        await insert_many(session, DigestEntry, new)
         for row in new:
             listed[row["digest_id"]].add(row["obligation_id"])
     return {digest_id: sorted(ids) for digest_id, ids in listed.items()}
@@ -84,8 +84,7 @@ async def recipients_of_many(
 
 
 async def add_recipients(session: AsyncSession, *, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        await session.exec(insert(DigestRecipient), params=list(rows))
+    await insert_many(session, DigestRecipient, rows)
 
 
 async def entries_of(session: AsyncSession, *, digest_id: int) -> list[int]:
