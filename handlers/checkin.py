@@ -138,8 +138,8 @@ async def _tell(update: Update, context: BotContext, outcome: AnswerOutcome) -> 
         markup = ReplyKeyboardRemove()
     query = update.callback_query
     card = query.message if query is not None and isinstance(query.message, Message) else None
-    receipt = card is not None and card.text and outcome.answer in {Answer.ON_TIME, Answer.LATE}
-    if receipt and card is not None and await _turn_into_receipt(card, text, context):
+    fine = outcome.answer in {Answer.ON_TIME, Answer.LATE}
+    if fine and card is not None and card.text and await _turn_into_receipt(card, text, context):
         return
     assert update.effective_chat is not None
     await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
