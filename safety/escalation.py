@@ -183,11 +183,7 @@ async def _remind_selves(
             continue
         if obligation.kind != "checkin":
             continue
-        if obligation.ref not in pictures:
-            pictures[obligation.ref] = await checkin_digest.load_round(
-                session, ref=obligation.ref, default_timezone=default_timezone
-            )
-        picture = pictures[obligation.ref]
+        picture = pictures.get(obligation.ref)  # the tick loaded every round of its due check-ins
         person = picture.people.get(obligation.subject_id) if picture else None
         if picture is None or person is None:
             continue
