@@ -94,18 +94,29 @@ async def grant(
     qq.add_clearance(
         session, person_id=person.id, event="granted", at=now, until=until, attempt_id=attempt_id
     )
-    refs = set()
+    await close_requirements(session, person=person, now=now, rules=rules)
+
+
+async def close_requirements(
+    session: AsyncSession, *, person: Person, now: datetime, rules: QuizRules
+) -> int:
+    """Close the person's open quiz requirements as done (they are cleared) and edit the digests listing
+    them; returns how many were closed."""
+    assert person.id is not None
+    refs: set[str] = set()
     open_ = await session.exec(
         select(Obligation).where(
             Obligation.kind == "quiz", Obligation.subject_id == person.id, Obligation.state == "open"
         )
     )
+    closed = 0
     for obligation in open_.all():
         assert obligation.id is not None
         if await dq.close_obligation(
             session, obligation_id=obligation.id, state="done", by=person.id, now=now
         ):
             refs.add(obligation.ref)
+            closed += 1
     for ref in refs:
         await digests.refresh(
             session,
@@ -115,6 +126,7 @@ async def grant(
             default_language=rules.default_language,
             default_timezone=rules.timezone,
         )
+    return closed
 
 
 async def suspend(session: AsyncSession, *, person: Person, violation_id: int, now: datetime) -> None:
