@@ -8,17 +8,20 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
-from telegram.ext import AIORateLimiter, Application, ContextTypes
+from telegram.ext import Application, ContextTypes
 
-from bot.channels import start_dispatcher, stop_dispatcher
+from bot.channels import TELEGRAM, BudgetLimiter, start_dispatchers, stop_dispatchers
+from bot.services import Services
 from bot.settings import Settings
+from bot.updates import PerPersonProcessor
 from handlers import register
-from handlers.context import BotContext, Services
+from handlers.context import BotContext
 from handlers.menu import set_default_commands
 from jobs import duty, heartbeat
-from jobs.dispatcher import DispatchConfig
+from jobs.send_budget import SendBudget
 from safety.callbacks import derive_secret
 from safety.clearance import QuizRules
+from safety.config import Defaults
 from storage.db import Database
 
 logger = logging.getLogger(__name__)
@@ -30,13 +33,17 @@ def quiet_http_logs() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
+def defaults_from(settings: Settings) -> Defaults:
+    return Defaults(language=settings.language, timezone=settings.timezone, channel=TELEGRAM)
+
+
 def services_from(settings: Settings, token: str) -> Services:
     return Services(
         database_url=settings.database_url,
         callback_secret=derive_secret(token),
-        default_language=settings.language,
-        timezone=settings.timezone,
+        defaults=defaults_from(settings),
         data_dir=settings.data_dir,
+        send_rate=settings.send_rate,
         quiz_rules=quiz_rules_from(settings),
     )
 
@@ -48,25 +55,24 @@ def quiz_rules_from(settings: Settings) -> QuizRules:
         clearance_days=settings.clearance_days,
         deadline=timedelta(days=settings.quiz_deadline_days),
         violation_window=timedelta(days=settings.violation_window_days),
-        default_language=settings.language,
-        timezone=settings.timezone,
+        defaults=defaults_from(settings),
     )
 
 
 @asynccontextmanager
 async def opened(app: Application[Any, Any, Any, Any, Any, Any]) -> AsyncIterator[None]:
-    """Initialize the Application and open the long-lived services (the database, the outbox dispatcher);
+    """Initialize the Application and open the long-lived services (the database, the dispatchers);
     close them in reverse order."""
     services: Services = app.bot_data["services"]
     async with app:
         services.db = Database(services.database_url)
         try:
             await set_default_commands(app.bot)
-            await start_dispatcher(app)
+            await start_dispatchers(app, services)
             logger.info("bot @%s ready", app.bot.username)
             yield
         finally:
-            await stop_dispatcher(app)
+            await stop_dispatchers(services)
             await services.db.dispose()
             services.db = None
 
@@ -81,24 +87,28 @@ ANSWER_CONNECTIONS = 8
 def build_application(
     settings: Settings, *, token: str, base_url: str | None = None, services: Services | None = None
 ) -> Application[Any, Any, Any, Any, Any, Any]:
-    """The real Application against Telegram or any Bot API at `base_url` (the sandbox, a local server)."""
+    """The real Application against Telegram or any Bot API at `base_url` (the sandbox, a local server).
+
+    One send budget for the account: the Application's answers take reply tokens from it (BudgetLimiter),
+    the outbox dispatcher bulk tokens (bot.channels.start_dispatchers)."""
     base = (base_url or settings.telegram_base_url).rstrip("/")
     file_base = base[: -len("/bot")] + "/file/bot" if base.endswith("/bot") else base + "/file"
+    services = services or services_from(settings, token)
+    services.budget = services.budget or SendBudget(services.send_rate)
     builder = (
         Application.builder()
         .token(token)
         .base_url(base)
         .base_file_url(file_base)
         .context_types(ContextTypes(context=BotContext))
-        .concurrent_updates(CONCURRENT_UPDATES)
-        .rate_limiter(AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=2))
+        .concurrent_updates(PerPersonProcessor(CONCURRENT_UPDATES))
+        .rate_limiter(BudgetLimiter(services.budget))
         .connection_pool_size(ANSWER_CONNECTIONS)
         .pool_timeout(10)
     )
     app = builder.build()
-    app.bot_data["services"] = services or services_from(settings, token)
-    app.bot_data["dispatch_config"] = DispatchConfig(send_rate=settings.send_rate)
+    app.bot_data["services"] = services
     register(app)
-    heartbeat.schedule(app, app.bot_data["services"].data_dir)
-    duty.schedule(app, app.bot_data["services"].tick_seconds)
+    heartbeat.schedule(app, services.data_dir)
+    duty.schedule(app, tick_seconds=services.tick_seconds, round_seconds=services.round_seconds)
     return app

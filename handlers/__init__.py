@@ -9,10 +9,12 @@ from telegram.ext import Application
 from handlers import (
     buttons,
     checkin,
-    duty,
     errors,
+    flow_input,
     guard,
+    leave,
     menu,
+    obligations,
     onboarding,
     prohibitions,
     quiz,
@@ -30,21 +32,23 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     commands: dict[str, CommandCallback] = {
         "status": status.status_command,
         "checkin": checkin.checkin_command,
-        "leave": duty.leave_command,
+        "leave": leave.leave_command,
         "quiz": quiz.quiz_command,
         "prohibitions": prohibitions.prohibitions_command,
         "violation": violation.violation_command,
+        "cancel": flow_input.cancel_command,
     }
     app.add_handlers(menu.build_handlers(commands))
-    app.add_handlers(checkin.build_handlers())  # free text, photos and locations: after the commands
+    steps = {**checkin.STEPS, **violation.STEPS}
+    app.add_handlers(flow_input.build_handlers(steps))  # free text, photos and locations: after the commands
     routes: dict[str, ButtonCallback] = {
         "lang": menu.lang_pressed,
         "st": status.members_pressed,
         "ci": checkin.answer_pressed,
         "cit": checkin.item_toggled,
         "cis": checkin.items_submitted,
-        "ob": duty.obligation_pressed,
-        "lv": duty.leave_pressed,
+        "ob": obligations.obligation_pressed,
+        "lv": leave.leave_pressed,
         "qa": quiz.answer_pressed,
         "qt": quiz.toggle_pressed,
         "qs": quiz.submit_pressed,

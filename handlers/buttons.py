@@ -25,7 +25,7 @@ def build_handler(routes: dict[str, ButtonCallback]) -> CallbackQueryHandler[Bot
         assert query is not None
         if context.actor is None:
             return
-        secret = context.services.callback_secret
+        secret = context.runtime.callback_secret
         decoded = callbacks.decode(secret, person_id=context.actor.person_id, data=query.data)
         chat = update.effective_chat
         if decoded is None and chat is not None and chat.type != ChatType.PRIVATE:

@@ -8,60 +8,32 @@ from typing import Any
 
 from telegram import KeyboardButton, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.error import BadRequest
-from telegram.ext import BaseHandler, MessageHandler, filters
 
-from handlers import violation
 from handlers.context import BotContext
-from handlers.render import button_data, inline
-from safety import checkin
+from handlers.render import button_data, inline, view_for
+from safety import checkin, flows, textcheck
 from safety.checkin import NOTE_LIMIT, Answer, AnswerOutcome
-from safety.rounds import Schedule, checklist, round_message, zone
-from storage import duty_queries as dq
-from storage.models import Round, Unit
+from safety.flows import Flow
+from safety.views import Line, render_line
 
 logger = logging.getLogger(__name__)
+ISSUE_FLOW, LOCATION_FLOW = "checkin_issue", "checkin_location"
 
 
 async def checkin_command(update: Update, context: BotContext) -> None:
     """Send today's checklist again while the round is open."""
     message = update.effective_message
-    assert message is not None
-    async with context.services.database.session() as session:
-        person = await context.person(session)
-        round_ = await checkin.todays_round(
-            session, person=person, now=context.now, default_timezone=context.services.timezone
+    assert message is not None and context.actor is not None
+    async with context.runtime.reading() as session:
+        found = await checkin.todays_checklist(
+            session, actor=context.actor, now=context.now, defaults=context.defaults
         )
-        unit = await session.get(Unit, person.unit_id)
-        done = (
-            await dq.checkin_of(session, round_id=round_.id, person_id=person.id or 0)
-            if round_ and round_.id
-            else None
-        )
-        expected = round_ is not None and await dq.obligation_of(
-            session, kind="checkin", ref=f"round:{round_.id}", subject_id=person.id or 0
-        )
-    if round_ is None or unit is None or round_.id is None or (schedule := Schedule.of(unit)) is None:
-        await message.reply_text(context.text("checkin.no_round"))
+    if found.view is None:
+        key = {Answer.ALREADY: "checkin.already", Answer.NOT_EXPECTED: "checkin.not_expected"}
+        await message.reply_text(context.text(key.get(found.answer, "checkin.no_round"), time=found.time))
         return
-    tz = zone(unit, context.services.timezone)
-    if done is not None:
-        await message.reply_text(
-            context.text("checkin.already", time=done.at.astimezone(tz).strftime("%H:%M"))
-        )
-        return
-    if not expected:
-        await message.reply_text(context.text("checkin.not_expected"))
-        return
-    out = round_message(
-        round_id=round_.id,
-        unit=unit,
-        schedule=schedule,
-        due_at=round_.due_at,
-        language=context.language,
-        tz=tz,
-    )
-    rows = [[(b.label, button_data(context, action=b.action, arg=b.arg)) for b in row] for row in out.buttons]
-    await message.reply_text(out.text, reply_markup=inline(rows))
+    text, markup = view_for(context, found.view)
+    await message.reply_text(text, reply_markup=markup)
 
 
 def _split(arg: str) -> tuple[int, str] | None:
@@ -93,40 +65,33 @@ async def answer_pressed(update: Update, context: BotContext, arg: str) -> None:
 async def _record(update: Update, context: BotContext, round_id: int, *, fit: bool, **details: Any) -> None:
     actor = context.actor
     assert actor is not None
-    async with context.services.database.session() as session:
+    async with context.runtime.session() as session:
         outcome = await checkin.answer(
             session,
             actor=actor,
             round_id=round_id,
             fit=fit,
             now=context.now,
-            settings=context.defaults,
+            defaults=context.defaults,
             **details,
         )
         if outcome.answer is Answer.NEED_LOCATION:
-            await dq.set_state(
+            await flows.start(
                 session,
                 person_id=actor.person_id,
-                kind="ci_location",
-                data={"round": round_id},
+                name=LOCATION_FLOW,
+                step="location",
                 now=context.now,
+                round=round_id,
             )
         elif outcome.answer is not Answer.NOT_CLEARED and actor.waiting_for is not None:
-            await dq.clear_state(session, person_id=actor.person_id)  # an answer ends a half-done issue
+            await flows.end(session, person_id=actor.person_id)  # an answer ends a half-done issue
+    context.runtime.wake_dispatchers()
     await _tell(update, context, outcome)
 
 
 async def _tell(update: Update, context: BotContext, outcome: AnswerOutcome) -> None:
-    text = {
-        Answer.ON_TIME: lambda: context.text("checkin.recorded_on_time", time=outcome.time),
-        Answer.LATE: lambda: context.text("checkin.recorded_late", time=outcome.time, due=outcome.due),
-        Answer.ISSUE: lambda: context.text("checkin.recorded_issue", time=outcome.time),
-        Answer.ALREADY: lambda: context.text("checkin.already", time=outcome.time),
-        Answer.NOT_EXPECTED: lambda: context.text("checkin.not_expected"),
-        Answer.NO_ROUND: lambda: context.text("checkin.no_round"),
-        Answer.NOT_CLEARED: lambda: context.text("checkin.not_cleared"),
-        Answer.NEED_LOCATION: lambda: context.text("checkin.ask_location"),
-    }[outcome.answer]()
+    text = context.text(f"checkin.{_KEYS[outcome.answer]}", time=outcome.time, due=outcome.due)
     markup: Any = None
     if outcome.answer is Answer.NEED_LOCATION:
         markup = ReplyKeyboardMarkup(
@@ -150,6 +115,18 @@ async def _tell(update: Update, context: BotContext, outcome: AnswerOutcome) -> 
             logger.debug("check-in buttons already removed: %s", exc)
 
 
+_KEYS = {
+    Answer.ON_TIME: "recorded_on_time",
+    Answer.LATE: "recorded_late",
+    Answer.ISSUE: "recorded_issue",
+    Answer.ALREADY: "already",
+    Answer.NOT_EXPECTED: "not_expected",
+    Answer.NO_ROUND: "no_round",
+    Answer.NOT_CLEARED: "not_cleared",
+    Answer.NEED_LOCATION: "ask_location",
+}
+
+
 async def _turn_into_receipt(card: Message, result: str, context: BotContext) -> bool:
     """The checklist message becomes the receipt: the result on top, the items kept, the buttons gone.
 
@@ -163,20 +140,14 @@ async def _turn_into_receipt(card: Message, result: str, context: BotContext) ->
     return True
 
 
-async def _items_of(context: BotContext, round_id: int) -> list[str] | None:
-    async with context.services.database.session() as session:
-        round_ = await session.get(Round, round_id)
-        unit = await session.get(Unit, round_.unit_id) if round_ else None
-    return checklist(Schedule.of(unit), context.language) if unit else None
-
-
-def _item_keyboard(context: BotContext, round_id: int, items: list[str], picked: list[int]) -> Any:
+def _item_keyboard(context: BotContext, flow: Flow, items: list[Line]) -> Any:
+    picked = set(flow.get("picked", []))
+    round_id = flow.get("round")
     rows = []
     for index, item in enumerate(items):
         key = "checkin.item_toggle_on" if index in picked else "checkin.item_toggle_off"
-        rows.append(
-            [(context.text(key, item=item), button_data(context, action="cit", arg=f"{round_id}.{index}"))]
-        )
+        label = context.text(key, item=render_line(item, context.language))
+        rows.append([(label, button_data(context, action="cit", arg=f"{round_id}.{index}"))])
     rows.append([(context.text("checkin.submit"), button_data(context, action="cis", arg=str(round_id)))])
     return inline(rows)
 
@@ -184,24 +155,42 @@ def _item_keyboard(context: BotContext, round_id: int, items: list[str], picked:
 async def _start_issue(update: Update, context: BotContext, round_id: int) -> None:
     query = update.callback_query
     assert query is not None and context.actor is not None and update.effective_chat is not None
-    items = await _items_of(context, round_id)
-    if items is None:
+    async with context.runtime.session() as session:
+        items = await checkin.issue_items(session, round_id=round_id)
+        if items is None:
+            flow = None
+        else:
+            flow, _ = await flows.start(
+                session,
+                person_id=context.actor.person_id,
+                name=ISSUE_FLOW,
+                step="items",
+                now=context.now,
+                round=round_id,
+                picked=[],
+            )
+    if items is None or flow is None:
         await query.answer(context.text("checkin.no_round"), show_alert=True)
         return
-    async with context.services.database.session() as session:
-        await dq.set_state(
-            session,
-            person_id=context.actor.person_id,
-            kind="ci_items",
-            data={"round": round_id, "picked": []},
-            now=context.now,
-        )
     await query.answer()
     await context.bot.send_message(
         update.effective_chat.id,
         context.text("checkin.choose_items"),
-        reply_markup=_item_keyboard(context, round_id, items, []),
+        reply_markup=_item_keyboard(context, flow, items),
     )
+
+
+async def _issue_flow(context: BotContext, session: Any, round_id: int) -> Flow | None:
+    assert context.actor is not None
+    flow = await flows.current(session, person_id=context.actor.person_id, now=context.now)
+    if (
+        isinstance(flow, Flow)
+        and flow.name == ISSUE_FLOW
+        and flow.step == "items"
+        and flow.get("round") == round_id
+    ):
+        return flow
+    return None
 
 
 async def item_toggled(update: Update, context: BotContext, arg: str) -> None:
@@ -209,52 +198,41 @@ async def item_toggled(update: Update, context: BotContext, arg: str) -> None:
     query = update.callback_query
     assert query is not None and context.actor is not None
     parsed = _split(arg)
-    async with context.services.database.session() as session:
-        state = await dq.get_state(session, person_id=context.actor.person_id)
-        data = dict(state.data or {}) if state and state.kind == "ci_items" else None
-        if parsed is None or not parsed[1].isdigit() or data is None or data.get("round") != parsed[0]:
-            await query.answer(context.text("access.button_invalid"), show_alert=True)
-            return
-        index = int(parsed[1])
-        picked = (
-            [i for i in data.get("picked", []) if i != index]
-            if index in data.get("picked", [])
-            else [*data.get("picked", []), index]
-        )
-        await dq.set_state(
-            session,
-            person_id=context.actor.person_id,
-            kind="ci_items",
-            data={"round": parsed[0], "picked": sorted(picked)},
-            now=context.now,
-        )
-    items = await _items_of(context, parsed[0]) or []
+    if parsed is None or not parsed[1].isdigit():
+        await query.answer(context.text("access.button_invalid"), show_alert=True)
+        return
+    round_id, index = parsed[0], int(parsed[1])
+    async with context.runtime.session() as session:
+        flow = await _issue_flow(context, session, round_id)
+        items = await checkin.issue_items(session, round_id=round_id) if flow else None
+        if flow is not None and items is not None and index < len(items):
+            picked = set(flow.get("picked", [])) ^ {index}
+            flow = await flows.advance(session, flow, step="items", now=context.now, picked=sorted(picked))
+        else:
+            flow = None
+    if flow is None or items is None:
+        await query.answer(context.text("access.button_invalid"), show_alert=True)
+        return
     await query.answer()
-    await query.edit_message_reply_markup(_item_keyboard(context, parsed[0], items, sorted(picked)))
+    await query.edit_message_reply_markup(_item_keyboard(context, flow, items))
 
 
 async def items_submitted(update: Update, context: BotContext, arg: str) -> None:
     """'cis': the items are chosen; ask for the note."""
     query = update.callback_query
     assert query is not None and context.actor is not None and update.effective_chat is not None
-    async with context.services.database.session() as session:
-        state = await dq.get_state(session, person_id=context.actor.person_id)
-        data = dict(state.data or {}) if state and state.kind == "ci_items" else None
-        if data is None or str(data.get("round")) != arg:
+    round_id = int(arg) if arg.isdigit() else -1
+    async with context.runtime.session() as session:
+        flow = await _issue_flow(context, session, round_id)
+        if flow is None:
             await query.answer(context.text("access.button_invalid"), show_alert=True)
             return
-        if not data.get("picked"):
+        if not flow.get("picked"):
             await query.answer(context.text("checkin.pick_one"), show_alert=True)
             return
-        items = await _items_of(context, int(arg)) or []
-        chosen = [items[i] for i in data["picked"] if i < len(items)]
-        await dq.set_state(
-            session,
-            person_id=context.actor.person_id,
-            kind="ci_note",
-            data={"round": int(arg), "items": chosen},
-            now=context.now,
-        )
+        items = await checkin.issue_items(session, round_id=round_id) or []
+        chosen = [render_line(items[i], context.language) for i in flow.get("picked", []) if i < len(items)]
+        await flows.advance(session, flow, step="note", now=context.now, items=chosen)
     await query.answer()
     await query.edit_message_reply_markup(None)
     await context.bot.send_message(
@@ -262,47 +240,36 @@ async def items_submitted(update: Update, context: BotContext, arg: str) -> None
     )
 
 
-async def free_input(update: Update, context: BotContext) -> None:
-    """Text, photo or location while the bot waits for a check-in note or location; else a hint."""
-    message: Message | None = update.effective_message
-    assert message is not None and context.actor is not None
-    async with context.services.database.session() as session:
-        state = await dq.get_state(session, person_id=context.actor.person_id)
-    kind, data = (state.kind, dict(state.data or {})) if state else (None, {})
-    if kind == violation.PHOTO_STATE and message.photo:
-        await violation.attach_photo(update, context, int(data["violation"]))
-        return
-    if kind == "ci_location" and message.location is not None:
-        await _record(
-            update,
-            context,
-            int(data["round"]),
-            fit=True,
-            location=(message.location.latitude, message.location.longitude),
-        )
-        return
-    if kind == "ci_note":
-        note = message.text if message.text is not None else message.caption
-        if not note or not note.strip():
-            await message.reply_text(context.text("checkin.need_note"))
-            return
-        if len(note) > NOTE_LIMIT:
-            await message.reply_text(context.text("checkin.note_too_long", limit=NOTE_LIMIT))
-            return
-        photo = message.photo[-1].file_id if message.photo else None
-        await _record(
-            update,
-            context,
-            int(data["round"]),
-            fit=False,
-            items=list(data.get("items", [])),
-            note=note.strip(),
-            photo_file_id=photo,
-        )
-        return
-    await message.reply_text(context.text("access.free_text"))
+async def location_shared(update: Update, context: BotContext, flow: Flow) -> None:
+    """The shared location a round of `require_location` asked for."""
+    message = update.effective_message
+    assert message is not None and message.location is not None
+    location = (message.location.latitude, message.location.longitude)
+    await _record(update, context, int(flow.get("round")), fit=True, location=location)
 
 
-def build_handlers() -> list[BaseHandler[Update, BotContext, None]]:
-    content = (filters.TEXT & ~filters.COMMAND) | filters.PHOTO | filters.LOCATION
-    return [MessageHandler(content & filters.ChatType.PRIVATE, free_input)]
+async def note_sent(update: Update, context: BotContext, flow: Flow) -> None:
+    """The note (text, or a photo's caption) that describes the issue; it records the check-in."""
+    message = update.effective_message
+    assert message is not None
+    note = message.text if message.text is not None else message.caption
+    if note is None or textcheck.is_blank(note):
+        await message.reply_text(context.text("checkin.need_note"))
+        return
+    if len(note) > NOTE_LIMIT:
+        await message.reply_text(context.text("checkin.note_too_long", limit=NOTE_LIMIT))
+        return
+    photo = message.photo[-1].file_id if message.photo else None
+    items = list(flow.get("items", []))
+    await _record(
+        update,
+        context,
+        int(flow.get("round")),
+        fit=False,
+        items=items,
+        note=note.strip(),
+        photo_file_id=photo,
+    )
+
+
+STEPS = {(ISSUE_FLOW, "note"): note_sent, (LOCATION_FLOW, "location"): location_shared}

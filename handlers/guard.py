@@ -10,8 +10,7 @@ from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from handlers.context import CHANNEL, BotContext
 from handlers.render import contact_keyboard
-from safety.access import load_actor
-from storage.identity_queries import mark_reachable
+from safety.access import load_actor, mark_reachable
 
 logger = logging.getLogger(__name__)
 
@@ -26,21 +25,27 @@ def _is_binding_attempt(update: Update) -> bool:
     return text == "/start" or text.startswith(("/start ", "/start@"))
 
 
+def _ignored(update: Update) -> bool:
+    """Edits never run anything again (an edited /violation would record a second one), and group chats
+    are delivery targets, not places for commands: only their digests' buttons are pressed there."""
+    if update.edited_message is not None or update.edited_channel_post is not None:
+        return True
+    chat = update.effective_chat
+    return chat is not None and chat.type != ChatType.PRIVATE and update.callback_query is None
+
+
 async def guard(update: Update, context: BotContext) -> None:
     """Load the actor; unbound accounts get only the binding prompt."""
     user = update.effective_user
-    chat = update.effective_chat
-    if user is None or user.is_bot:
+    if user is None or user.is_bot or _ignored(update):
         raise ApplicationHandlerStop
-    database = context.services.database
-    async with database.reading() as session:  # before every update: no transaction round trips
+    runtime = context.runtime
+    async with runtime.reading() as session:  # before every update: no transaction round trips
         context.actor = await load_actor(session, channel=CHANNEL, external_id=str(user.id))
     if context.actor is not None and context.actor.unreachable:  # they unblocked the bot
-        async with database.session() as session:
-            await mark_reachable(session, person_id=context.actor.person_id)
+        async with runtime.session() as session:
+            await mark_reachable(session, context.actor)
     context.use_language(context.actor.language if context.actor else None, user.language_code)
-    if update.message is not None and chat is not None and chat.type != ChatType.PRIVATE:
-        raise ApplicationHandlerStop  # group chats are delivery targets, not places for commands
     if context.actor is not None or _is_binding_attempt(update):
         return
     if update.callback_query is not None:

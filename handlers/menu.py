@@ -9,11 +9,11 @@ from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, BotCommand
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
+from handlers import flow_input
 from handlers.context import BotContext
 from handlers.render import button_data, inline, role_names
 from safety import texts
-from safety.access import COMMANDS, COMMANDS_BY_NAME, Actor, commands_for, may_run
-from storage import identity_queries as q
+from safety.access import COMMANDS, COMMANDS_BY_NAME, Actor, commands_for, may_run, set_language
 
 logger = logging.getLogger(__name__)
 
@@ -52,9 +52,11 @@ def gated(name: str, callback: CommandCallback | None) -> CommandHandler[BotCont
         if callback is None:
             await update.effective_message.reply_text(context.text("access.not_available"))
             return
+        if name != "cancel":
+            await flow_input.end_interrupted(update, context)
         await callback(update, context)
 
-    return CommandHandler(name, run)
+    return CommandHandler(name, run, filters=filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE)
 
 
 async def help_command(update: Update, context: BotContext) -> None:
@@ -92,11 +94,8 @@ async def lang_pressed(update: Update, context: BotContext, arg: str) -> None:
     if arg not in texts.LANGUAGES:
         await query.answer(context.text("access.button_invalid"), show_alert=True)
         return
-    async with context.services.database.session() as session:
-        person = await q.person_by_id(session, person_id=context.actor.person_id)
-        assert person is not None
-        person.language = arg
-        session.add(person)
+    async with context.runtime.session() as session:
+        await set_language(session, context.actor, arg)
     context.language = arg
     await query.answer()
     await query.edit_message_text(context.text("lang.switched"))
@@ -115,7 +114,7 @@ def build_handlers(implemented: dict[str, CommandCallback]) -> list[BaseHandler[
     handlers: list[BaseHandler[Update, BotContext, None]] = [
         gated(c.name, callbacks.get(c.name) if c.available else None) for c in COMMANDS
     ]
-    handlers.append(MessageHandler(filters.COMMAND, unknown_command))
+    handlers.append(MessageHandler(filters.COMMAND & filters.UpdateType.MESSAGE, unknown_command))
     missing = [name for name in callbacks if name not in COMMANDS_BY_NAME]
     if missing:
         raise ValueError(f"callbacks for unknown commands: {missing}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from zoneinfo import ZoneInfo
 
 from telegram import ReplyKeyboardRemove, Update
 from telegram.error import TelegramError
@@ -13,9 +12,8 @@ from handlers.context import CHANNEL, BotContext
 from handlers.menu import set_person_commands
 from handlers.render import contact_keyboard
 from safety import onboarding
-from safety.access import load_actor
+from safety.access import load_actor, unit_name
 from safety.onboarding import Account, BindOutcome, BindStatus
-from storage.models import Unit
 
 logger = logging.getLogger(__name__)
 MAX_CODE_INPUT = 64
@@ -39,7 +37,7 @@ async def start(update: Update, context: BotContext) -> None:
         else:
             await message.reply_text(context.text("bind.prompt"), reply_markup=contact_keyboard(context))
         return
-    async with context.services.database.session() as session:
+    async with context.runtime.session() as session:
         if len(code) > MAX_CODE_INPUT:
             code = code[:MAX_CODE_INPUT]
         outcome = await onboarding.bind_with_code(
@@ -53,7 +51,7 @@ async def contact_shared(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None and message.contact is not None
     contact = message.contact
-    async with context.services.database.session() as session:
+    async with context.runtime.session() as session:
         outcome = await onboarding.bind_with_contact(
             session,
             account=_account(update),
@@ -71,9 +69,9 @@ async def _answer(update: Update, context: BotContext, outcome: BindOutcome) -> 
     if not outcome.status.ok or person is None:
         await message.reply_text(_refusal(context, outcome), reply_markup=contact_keyboard(context))
         return
-    async with context.services.database.session() as session:
+    async with context.runtime.reading() as session:
         actor = await load_actor(session, channel=CHANNEL, external_id=_account(update).external_id)
-        unit = await session.get(Unit, person.unit_id)
+        unit = await unit_name(session, person.unit_id)
     assert actor is not None
     context.actor = actor
     context.use_language(
@@ -82,7 +80,7 @@ async def _answer(update: Update, context: BotContext, outcome: BindOutcome) -> 
     key = {BindStatus.REBOUND: "bind.rebound", BindStatus.ALREADY_BOUND: "bind.welcome_back"}.get(
         outcome.status, "bind.welcome"
     )
-    text = context.text(key, name=person.name, unit=unit.name if unit else person.unit_id)
+    text = context.text(key, name=person.name, unit=unit)
     await message.reply_text(text, reply_markup=ReplyKeyboardRemove())
     await set_person_commands(context.bot, update.effective_chat.id, actor, context.language)
     if outcome.previous_chat_id:
@@ -94,7 +92,7 @@ async def _answer(update: Update, context: BotContext, outcome: BindOutcome) -> 
 
 def _refusal(context: BotContext, outcome: BindOutcome) -> str:
     if outcome.status is BindStatus.LOCKED and outcome.locked_until is not None:
-        local = outcome.locked_until.astimezone(ZoneInfo(context.services.timezone))
+        local = outcome.locked_until.astimezone(context.defaults.zone(None))
         return context.text("bind.locked", until=local.strftime("%H:%M"))
     if outcome.status is BindStatus.ACCOUNT_BOUND_OTHER:
         return context.text("bind.account_bound_other", name=outcome.person.name if outcome.person else "")
@@ -103,6 +101,8 @@ def _refusal(context: BotContext, outcome: BindOutcome) -> str:
 
 def build_handlers() -> list[BaseHandler[Update, BotContext, None]]:
     return [
-        CommandHandler("start", start, filters=filters.ChatType.PRIVATE),
-        MessageHandler(filters.CONTACT & filters.ChatType.PRIVATE, contact_shared),
+        CommandHandler("start", start, filters=filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE),
+        MessageHandler(
+            filters.CONTACT & filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, contact_shared
+        ),
     ]

@@ -49,7 +49,7 @@ def render_bank(context: BotContext, bank: BankView) -> list[str]:
 async def prohibitions_command(update: Update, context: BotContext) -> None:
     """Show every active prohibition (number, title, full text), split over several messages if long."""
     assert update.effective_message is not None
-    async with context.services.database.session() as session:
+    async with context.runtime.reading() as session:
         bank = await loaded_bank(session)
     if not bank.loaded:
         await update.effective_message.reply_text(context.text("bank.none_loaded"))

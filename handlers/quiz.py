@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from telegram import Update
 
 from handlers.context import BotContext
 from handlers.render import button_data, inline
 from safety import bank, quiz
+from safety.access import person_of
 from safety.quiz import LETTERS, QuizView, Step
-from storage import quiz_queries as qq
-from storage.models import QuizItem
 
 BUTTON_TEXT_MAX = 60
 HISTORY_WORDS = {"history", "h", "历史", "记录"}
@@ -22,7 +20,7 @@ def _label(text: str) -> str:
     return text if len(text) <= BUTTON_TEXT_MAX else text[: BUTTON_TEXT_MAX - 1] + "…"
 
 
-def _question(context: BotContext, item: QuizItem, total: int, attempt_id: int) -> tuple[str, Any]:
+def _question(context: BotContext, item: Any, total: int, attempt_id: int) -> tuple[str, Any]:
     kind = context.text(f"quiz.kind_{item.type}")
     lines = [
         context.text(
@@ -40,7 +38,7 @@ def _question(context: BotContext, item: QuizItem, total: int, attempt_id: int) 
         ]
     base = f"{attempt_id}.{item.position}"
     if item.type == "multi":
-        picked = set(item.picked or [])
+        picked = set(item.picked)
         rows = [
             [
                 (
@@ -69,7 +67,7 @@ def _question(context: BotContext, item: QuizItem, total: int, attempt_id: int) 
     return "\n".join(lines), inline(rows)
 
 
-def _choice(context: BotContext, item: QuizItem, indexes: list[int]) -> str:
+def _choice(context: BotContext, item: Any, indexes: list[int]) -> str:
     sep = context.text("quiz.choice_separator")
     if item.type == "judge":
         return sep.join(item.options[i] for i in indexes)
@@ -112,9 +110,10 @@ async def quiz_command(update: Update, context: BotContext) -> None:
     if context.args and context.args[0].lower() in HISTORY_WORDS:
         await _history(update, context)
         return
-    services = context.services
-    async with services.database.session() as session:
-        person = await context.person(session)
+    services = context.runtime
+    assert context.actor is not None
+    async with services.session() as session:
+        person = await person_of(session, context.actor)
         view = await quiz.start_or_resume(
             session, person=person, now=context.now, rules=services.quiz_rules, rng=services.rng
         )
@@ -139,19 +138,18 @@ async def quiz_command(update: Update, context: BotContext) -> None:
 
 async def _history(update: Update, context: BotContext) -> None:
     assert update.effective_message is not None
-    async with context.services.database.session() as session:
-        person = await context.person(session)
-        attempts = await qq.attempts_of(session, person_id=person.id or 0, limit=10)
+    assert context.actor is not None
+    async with context.runtime.reading() as session:
+        person = await person_of(session, context.actor)
+        attempts = await quiz.history(session, person=person, rules=context.runtime.quiz_rules)
     if not attempts:
         await update.effective_message.reply_text(context.text("quiz.history_none"))
         return
-    tz = ZoneInfo(context.services.timezone)
     lines = [context.text("quiz.history_title")]
     for a in attempts:
-        date = a.started_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
         status = context.text(f"quiz.status_{a.status}")
         lines.append(
-            context.text("quiz.history_line", date=date, score=a.score, total=a.total, status=status)
+            context.text("quiz.history_line", date=a.started, score=a.score, total=a.total, status=status)
         )
     await update.effective_message.reply_text("\n".join(lines))
 
@@ -202,9 +200,10 @@ async def answer_pressed(update: Update, context: BotContext, arg: str) -> None:
     if parsed is None:
         return
     attempt_id, position, option = parsed
-    async with context.services.database.session() as session:
-        person = await context.person(session)
-        item = await qq.item_at(session, attempt_id=attempt_id, position=position)
+    assert context.actor is not None
+    async with context.runtime.session() as session:
+        person = await person_of(session, context.actor)
+        item = await quiz.item_at(session, attempt_id=attempt_id, position=position)
         view = await quiz.answer(
             session,
             person=person,
@@ -212,7 +211,7 @@ async def answer_pressed(update: Update, context: BotContext, arg: str) -> None:
             position=position,
             chosen=[option],
             now=context.now,
-            rules=context.services.quiz_rules,
+            rules=context.runtime.quiz_rules,
         )
     chosen = _choice(context, item, [option]) if item is not None and option < len(item.options) else None
     await _after(update, context, view, chosen)
@@ -225,8 +224,9 @@ async def toggle_pressed(update: Update, context: BotContext, arg: str) -> None:
     parsed = await _parsed(update, context, arg, 3)
     if parsed is None:
         return
-    async with context.services.database.session() as session:
-        person = await context.person(session)
+    assert context.actor is not None
+    async with context.runtime.session() as session:
+        person = await person_of(session, context.actor)
         view = await quiz.toggle(
             session,
             person=person,
@@ -250,16 +250,17 @@ async def submit_pressed(update: Update, context: BotContext, arg: str) -> None:
     parsed = await _parsed(update, context, arg, 2)
     if parsed is None:
         return
-    async with context.services.database.session() as session:
-        person = await context.person(session)
-        item = await qq.item_at(session, attempt_id=parsed[0], position=parsed[1])
-        picked = list(item.picked or []) if item else []
+    assert context.actor is not None
+    async with context.runtime.session() as session:
+        person = await person_of(session, context.actor)
+        item = await quiz.item_at(session, attempt_id=parsed[0], position=parsed[1])
+        picked = list(item.picked) if item else []
         view = await quiz.submit(
             session,
             person=person,
             attempt_id=parsed[0],
             position=parsed[1],
             now=context.now,
-            rules=context.services.quiz_rules,
+            rules=context.runtime.quiz_rules,
         )
     await _after(update, context, view, _choice(context, item, picked) if item and picked else None)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from telegram import Update
 
 from handlers.context import BotContext
@@ -17,16 +15,18 @@ MAX_UNIT_BUTTONS = 30
 async def status_command(update: Update, context: BotContext) -> None:
     """Units in scope with roster and bound counts; a button per unit opens its member list."""
     assert update.effective_message is not None and context.actor is not None
-    async with context.services.database.session() as session:
+    async with context.runtime.reading() as session:
         rows = await roster_status.binding_overview(session, actor=context.actor)
         rounds = await duty_status.todays_rounds(
-            session, actor=context.actor, now=context.now, default_timezone=context.services.timezone
+            session, actor=context.actor, now=context.now, defaults=context.defaults
         )
         quiz = await quiz_stats.quiz_picture(session, actor=context.actor)
+        today = await duty_status.today_of(
+            session, actor=context.actor, now=context.now, defaults=context.defaults
+        )
     if not rows:
         await update.effective_message.reply_text(context.text("status.none"))
         return
-    today = context.now.astimezone(ZoneInfo(context.services.timezone)).date().isoformat()
     lines = [context.text("status.round_title", date=today)]
     lines += _round_lines(context, rounds) if rounds else [context.text("status.no_rounds")]
     lines += ["", *_quiz_lines(context, quiz), "", context.text("status.title", date=today)]
@@ -82,7 +82,7 @@ async def members_pressed(update: Update, context: BotContext, unit_id: str) -> 
     if not may_run(context.actor, "status"):
         await query.answer(context.text("access.button_denied"), show_alert=True)
         return
-    async with context.services.database.session() as session:
+    async with context.runtime.reading() as session:
         view = await roster_status.unit_members(session, actor=context.actor, unit_id=unit_id)
     if view is None:
         await query.answer(context.text("access.button_denied"), show_alert=True)

@@ -5,12 +5,11 @@ from __future__ import annotations
 from telegram import Update
 
 from handlers.context import CHANNEL, BotContext
-from safety import violations
+from safety import flows, textcheck, violations
+from safety.flows import Flow
 from safety.violations import Recorded
-from storage import duty_queries as dq
-from storage.models import Violation
 
-PHOTO_STATE = "violation_photo"
+PHOTO_FLOW = "violation_photo"
 
 
 async def violation_command(update: Update, context: BotContext) -> None:
@@ -18,11 +17,11 @@ async def violation_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None and context.actor is not None
     args = list(context.args or [])
-    if len(args) < 3 or not args[1].isdigit():
+    if len(args) < 3 or not args[1].isdigit() or textcheck.is_blank(" ".join(args[2:])):
         await message.reply_text(context.text("violation.usage"))
         return
     employee_no, number, note = args[0], int(args[1]), " ".join(args[2:])
-    async with context.services.database.session() as session:
+    async with context.runtime.session() as session:
         outcome = await violations.record(
             session,
             actor=context.actor,
@@ -30,17 +29,19 @@ async def violation_command(update: Update, context: BotContext) -> None:
             prohibition=number,
             note=note,
             now=context.now,
-            rules=context.services.quiz_rules,
+            rules=context.runtime.quiz_rules,
             channel=CHANNEL,
         )
         if outcome.violation is not None:
-            await dq.set_state(
+            await flows.start(
                 session,
                 person_id=context.actor.person_id,
-                kind=PHOTO_STATE,
-                data={"violation": outcome.violation.id},
+                name=PHOTO_FLOW,
+                step="photo",
                 now=context.now,
+                violation=outcome.violation.id,
             )
+    context.runtime.wake_dispatchers()
     if outcome.status in {Recorded.FIRST, Recorded.REPEAT}:
         assert outcome.person is not None
         key = "violation.recorded_first" if outcome.status is Recorded.FIRST else "violation.recorded_repeat"
@@ -51,14 +52,22 @@ async def violation_command(update: Update, context: BotContext) -> None:
     await message.reply_text(context.text(f"violation.{outcome.status.value}"))
 
 
-async def attach_photo(update: Update, context: BotContext, violation_id: int) -> None:
+async def photo_sent(update: Update, context: BotContext, flow: Flow) -> None:
     """The photo sent after recording becomes the violation's evidence."""
     message = update.effective_message
-    assert message is not None and context.actor is not None and message.photo
-    async with context.services.database.session() as session:
-        violation = await session.get(Violation, violation_id)
-        if violation is not None and violation.recorded_by == context.actor.person_id:
-            violation.photo_file_id = message.photo[-1].file_id
-            session.add(violation)
-        await dq.clear_state(session, person_id=context.actor.person_id)
+    assert message is not None and context.actor is not None
+    if not message.photo:
+        await message.reply_text(context.text("access.free_text"))
+        return
+    async with context.runtime.session() as session:
+        await violations.attach_photo(
+            session,
+            violation_id=int(flow.get("violation")),
+            recorder_id=context.actor.person_id,
+            file_id=message.photo[-1].file_id,
+        )
+        await flows.end(session, person_id=context.actor.person_id, version=flow.version)
     await message.reply_text(context.text("violation.photo_saved"))
+
+
+STEPS = {(PHOTO_FLOW, "photo"): photo_sent}

@@ -12,8 +12,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from jobs.dispatch_config import DispatchConfig
-from jobs.dispatch_pacing import Pacer, backoff_delay
+from jobs.dispatch_pacing import backoff_delay
 from jobs.dispatch_rows import Job, record_unreachable
+from jobs.send_budget import SendBudget
 from safety.delivery import RateLimited, Rejected, Transient, Unreachable
 from storage import outbox_queries as oq
 from storage.db import Database
@@ -88,7 +89,7 @@ async def record_failure(
     *,
     config: DispatchConfig,
     stats: DispatchStats,
-    pacer: Pacer,
+    budget: SendBudget,
     rng: random.Random,
     now: datetime,
 ) -> None:
@@ -97,7 +98,7 @@ async def record_failure(
     jitter, failed after `max_attempts`."""
     async with db.session() as session:
         if isinstance(exc, RateLimited):
-            pacer.pause(exc.retry_after)
+            budget.pause(exc.retry_after)
             stats.rate_limited += 1
             logger.warning("outbox: rate limited, pausing every send for %.1f s", exc.retry_after)
             await oq.mark_retry(
@@ -107,9 +108,7 @@ async def record_failure(
             stats.unreachable += 1
             stats.failed += 1
             logger.info("outbox: row %s: recipient unreachable (person %s)", job.row_id, job.person_id)
-            await record_unreachable(
-                session, job=job, error=str(exc), now=now, default_language=config.default_language
-            )
+            await record_unreachable(session, job=job, error=str(exc), now=now, defaults=config.defaults)
         elif isinstance(exc, Rejected):
             stats.rejected += 1
             stats.failed += 1

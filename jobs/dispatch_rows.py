@@ -13,9 +13,10 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from safety.delivery import OutMessage, Recipient
+from safety.config import Defaults
+from safety.delivery import Recipient
 from safety.outbox import Envelope, enqueue
-from safety.texts import t
+from safety.views import Text, View
 from storage import org_queries
 from storage import outbox_queries as oq
 from storage.models import OutboxMessage, Person
@@ -31,7 +32,7 @@ class Job:
 
     row_id: int
     key: str
-    message: OutMessage
+    view: View
     attempts: int
     claimed_at: datetime
     person_id: int | None
@@ -40,6 +41,7 @@ class Job:
     edit_message_id: int | None = None
     slot_at: float | None = None  # a booked send time for its chat (monotonic)
     waited: float = 0.0  # seconds spent waiting for an edit's target
+    language: str = "zh-CN"  # the recipient's, once known
 
     @property
     def is_edit(self) -> bool:
@@ -63,7 +65,7 @@ def _job(row: OutboxMessage) -> Job:
     return Job(
         row_id=row.id,
         key=row.key,
-        message=OutMessage.from_payload(row.payload),
+        view=View.from_payload(row.payload),
         attempts=row.attempts,
         claimed_at=row.claimed_at,
         person_id=row.person_id,
@@ -93,9 +95,10 @@ async def _root_targets(session: AsyncSession, keys: set[str]) -> dict[str, Outb
 
 
 async def prepare(
-    session: AsyncSession, rows: list[OutboxMessage], *, channel: str, now: datetime
+    session: AsyncSession, rows: list[OutboxMessage], *, channel: str, now: datetime, default_language: str
 ) -> Prepared:
-    """Turn claimed rows into jobs; rows that cannot be sent are marked failed here, stale edits sent."""
+    """Turn claimed rows into jobs; rows that cannot be sent are marked failed here, stale edits sent.
+    A person's rows are rendered in their language, a group chat's in the default one."""
     out = Prepared()
     targets = await _root_targets(session, {r.edit_of for r in rows if r.edit_of})
     person_ids = {r.person_id for r in rows if r.person_id is not None and r.chat_id is None}
@@ -109,6 +112,7 @@ async def prepare(
             problem = _person_problem(target)
         elif row.chat_id is None and row.edit_of is None:
             problem = "no recipient"
+        language = (target.person.language if target else None) or default_language
         if problem is None and row.edit_of is not None:
             if await oq.newer_edit_exists(session, row_id=job.row_id, edit_of=row.edit_of):
                 note = "superseded by a newer edit"
@@ -119,10 +123,11 @@ async def prepare(
                 continue
             original = targets.get(row.edit_of)
             problem = "edit target unknown" if original is None else None
-            if original is not None and not apply_target(job, original):
+            if original is not None and not apply_target(job, original, language):
                 if original.status == oq.FAILED:
                     problem = "edit target failed"
                 else:
+                    job.language = language
                     out.waiting.append(job)
                     continue
         if problem is not None:
@@ -131,10 +136,12 @@ async def prepare(
             continue
         if job.recipient is None:
             if row.chat_id is not None:
-                job.recipient = Recipient(chat_id=row.chat_id, is_group=_is_group_chat(row.chat_id))
+                job.recipient = Recipient(
+                    row.chat_id, is_group=_is_group_chat(row.chat_id), language=language
+                )
             else:
                 assert target is not None and target.chat_id is not None
-                job.recipient = Recipient(chat_id=target.chat_id, person_id=row.person_id)
+                job.recipient = Recipient(target.chat_id, person_id=row.person_id, language=language)
         out.ready.append(job)
     return out
 
@@ -151,13 +158,13 @@ def _person_problem(target: PersonTarget | None) -> str | None:
     return None
 
 
-def apply_target(job: Job, original: OutboxMessage) -> bool:
+def apply_target(job: Job, original: OutboxMessage, language: str) -> bool:
     """Point an edit at the sent message; False while the original is not sent (or never will be)."""
     if original.status != oq.SENT or original.sent_chat_id is None or original.sent_message_id is None:
         return False
     chat = original.sent_chat_id
     person = None if original.chat_id is not None else (job.person_id or original.person_id)
-    job.recipient = Recipient(chat_id=chat, person_id=person, is_group=_is_group_chat(chat))
+    job.recipient = Recipient(chat, person_id=person, is_group=_is_group_chat(chat), language=language)
     job.edit_message_id = original.sent_message_id
     return True
 
@@ -168,7 +175,7 @@ async def recheck_edits(session: AsyncSession, jobs: list[Job]) -> tuple[list[Jo
     ready, waiting, failed = [], [], 0
     for job in jobs:
         original = targets.get(job.edit_of or "")
-        if original is not None and apply_target(job, original):
+        if original is not None and apply_target(job, original, job.language):
             ready.append(job)
         elif original is None or original.status == oq.FAILED:
             await oq.mark_failed(session, row_id=job.row_id, error="edit target failed", count_attempt=False)
@@ -179,7 +186,7 @@ async def recheck_edits(session: AsyncSession, jobs: list[Job]) -> tuple[list[Jo
 
 
 async def record_unreachable(
-    session: AsyncSession, *, job: Job, error: str, now: datetime, default_language: str
+    session: AsyncSession, *, job: Job, error: str, now: datetime, defaults: Defaults
 ) -> int:
     """A 403: the row fails, the person is marked unreachable and, on that change only, their team
     leader(s) are told through the outbox in the same transaction. Returns the notices written."""
@@ -191,23 +198,17 @@ async def record_unreachable(
     if person is None:
         return 0
     leaders = await org_queries.nearest_role_holders(session, unit_id=person.unit_id, role="team_leader")
+    view = View((Text("delivery.unreachable_notice", name=person.name, employee_no=person.employee_no),))
     envelopes = [
         Envelope(
             key=f"unreachable:{person_id}:row:{job.row_id}:to:{leader.id}",
             kind="unreachable",
             person_id=leader.id,
-            message=OutMessage(
-                text=t(
-                    leader.language or default_language,
-                    "delivery.unreachable_notice",
-                    name=person.name,
-                    employee_no=person.employee_no,
-                )
-            ),
+            view=view,
         )
         for leader in leaders
         if leader.id != person_id and leader.active
     ]
     if not envelopes:
         logger.warning("person %s is unreachable and has no team leader to tell", person_id)
-    return await enqueue(session, envelopes, now=now)
+    return await enqueue(session, envelopes, now=now, default_channel=defaults.channel)

@@ -1,7 +1,8 @@
-"""The outbox dispatcher: one long-lived asyncio task per process that claims due outbox rows and sends them
-through a `Channel`, paced under the channel's limits, until it is stopped (in-flight sends are drained).
+"""The outbox dispatcher: one long-lived asyncio task per process and channel that claims due outbox rows of
+its channel and sends them through the `Channel`, taking every send from the channel's send budget (shared
+with the direct replies, which go first), until it is stopped (in-flight sends are drained).
 
-    dispatcher = Dispatcher(db, channel, DispatchConfig(send_rate=30), clock=services.clock)
+    dispatcher = Dispatcher(db, channel, DispatchConfig(send_rate=30), budget=budget, clock=services.clock)
     await dispatcher.start()      # with the Application
     ...
     await dispatcher.stop()       # at shutdown: no new claims, in-flight sends finish, buffered rows go back
@@ -30,8 +31,8 @@ from datetime import UTC, datetime, timedelta
 
 from jobs.dispatch_config import DispatchConfig
 from jobs.dispatch_outcomes import DispatchStats, SentRecorder, record_failure
-from jobs.dispatch_pacing import Pacer
 from jobs.dispatch_rows import Job, prepare, recheck_edits
+from jobs.send_budget import SendBudget
 from safety.delivery import Channel, Sent
 from storage import outbox_queries as oq
 from storage.db import Database
@@ -54,6 +55,7 @@ class Dispatcher:
         channel: Channel,
         config: DispatchConfig | None = None,
         *,
+        budget: SendBudget | None = None,
         clock: Callable[[], datetime] = utc_now,
         worker_id: str | None = None,
         rng: random.Random | None = None,
@@ -64,14 +66,10 @@ class Dispatcher:
         self.worker_id = worker_id or default_worker_id()
         self.rng = rng or random.Random()
         self.stats = DispatchStats()
-        self.pacer = Pacer(
-            config.pace,
-            burst=max(1, int(config.pace * config.burst)),
-            private_interval=config.private_interval,
-            group_interval=config.group_interval,
-        )
+        self.budget = budget or SendBudget(config.send_rate)
         self._ready: deque[Job] = deque()
         self._delayed: list[tuple[float, int, Job]] = []  # (chat turn, seq, job), claimed and booked
+        self._chat_slots: dict[str, float] = {}  # chat -> the latest turn a held job of it has
         self._waiting: list[Job] = []  # edits whose message is not sent yet
         self._inflight: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(config.concurrency)
@@ -81,7 +79,7 @@ class Dispatcher:
         self._task: asyncio.Task[None] | None = None
         self._recorder = SentRecorder(db, clock)
         self._record_failure = functools.partial(
-            record_failure, db, config=config, stats=self.stats, pacer=self.pacer, rng=self.rng
+            record_failure, db, config=config, stats=self.stats, budget=self.budget, rng=self.rng
         )
         self._claim_after = 0.0
         self._recover_after = 0.0
@@ -93,14 +91,12 @@ class Dispatcher:
             raise RuntimeError("the dispatcher is already running")
         self._stopping.clear()
         self._task = asyncio.create_task(self._main(until_idle=False), name="outbox-dispatcher")
-        c = self.config
         logger.info(
-            "outbox dispatcher %s started: %.1f msg/s (%.0f%% of %.1f), %d in flight",
+            "outbox dispatcher %s started on %s: %.1f msg/s with the replies, %d in flight",
             self.worker_id,
-            c.pace,
-            100 * c.headroom,
-            c.send_rate,
-            c.concurrency,
+            self.channel.name,
+            self.budget.rate,
+            self.config.concurrency,
         )
 
     async def stop(self) -> None:
@@ -144,7 +140,8 @@ class Dispatcher:
             while not self._stopping.is_set():
                 if time.monotonic() - last_log >= self.config.log_every:
                     last_log = time.monotonic()
-                    self.pacer.forget_idle_chats()
+                    self.budget.forget_idle_chats()
+                    self._chat_slots = {c: at for c, at in self._chat_slots.items() if at > last_log}
                     if (summary := self.summary()) != logged:
                         logger.info("outbox: %s", summary)
                         logged = summary
@@ -165,7 +162,11 @@ class Dispatcher:
                     await asyncio.sleep(self.config.poll_interval)
                     continue
                 await self._slots.acquire()
-                await self.pacer.turn()
+                await self.budget.bulk_turn()
+                if not self._take_turn(current):  # a reply to the same chat came first
+                    self._slots.release()
+                    current = None
+                    continue
                 task = asyncio.create_task(self._deliver(current), name=f"outbox-send-{current.row_id}")
                 current = None
                 self._inflight.add(task)
@@ -175,13 +176,15 @@ class Dispatcher:
 
     async def _refill(self) -> None:
         now = time.monotonic()
+        due = []
         while self._delayed and self._delayed[0][0] <= now:
-            self._ready.appendleft(heapq.heappop(self._delayed)[2])
+            due.append(heapq.heappop(self._delayed)[2])
+        self._ready.extendleft(reversed(due))  # first in line, in their order (a chat's messages too)
         if self._waiting and now >= self._recheck_after:
             self._recheck_after = now + self.config.edit_recheck
             await self._recheck_waiting()
         want = self.config.prefetch - len(self._ready)
-        if want < self.config.prefetch // 2 or now < self._claim_after or self.pacer.paused_for() > 0:
+        if want < self.config.prefetch // 2 or now < self._claim_after or self.budget.paused_for() > 0:
             return
         recover = now >= self._recover_after
         if recover:
@@ -194,16 +197,25 @@ class Dispatcher:
         now, lease = self.clock(), self.config.lease
         async with self.db.session() as session:
             rows = []
+            channel = self.channel.name
             if recover:
                 rows = await oq.claim_due(
-                    session, now=now, worker=self.worker_id, limit=limit, lease=lease, expired_only=True
+                    session,
+                    channel=channel,
+                    now=now,
+                    worker=self.worker_id,
+                    limit=limit,
+                    lease=lease,
+                    expired_only=True,
                 )
                 if rows:
                     logger.info("outbox: took over %d rows whose claim expired", len(rows))
             rows += await oq.claim_due(
-                session, now=now, worker=self.worker_id, limit=limit - len(rows), lease=lease
+                session, channel=channel, now=now, worker=self.worker_id, limit=limit - len(rows), lease=lease
             )
-            prepared = await prepare(session, rows, channel=self.channel.name, now=now)
+            prepared = await prepare(
+                session, rows, channel=channel, now=now, default_language=self.config.default_language
+            )
         self.stats.claimed += len(rows)
         self.stats.failed += prepared.failed
         self.stats.superseded += prepared.superseded
@@ -225,24 +237,40 @@ class Dispatcher:
         if self._inflight or self._delayed or self._waiting:
             return False
         async with self.db.session() as session:
-            return await oq.count_left(session, now=self.clock(), horizon=horizon) == 0
+            left = await oq.count_left(session, channel=self.channel.name, now=self.clock(), horizon=horizon)
+        return left == 0
 
     async def _chat_turn(self, job: Job) -> bool:
-        """Whether the job may go now; else it waits for its chat's turn (in memory, or in the database)."""
+        """Whether the job's chat takes a bulk send now; else the job waits for its chat's turn (in memory,
+        or, further away than max_hold, in the database)."""
         assert job.recipient is not None
-        if job.slot_at is not None:
+        wait = self.budget.chat_wait(job.recipient.chat_id, is_group=job.recipient.is_group)
+        if wait <= 0:
             return True
-        chat, group = job.recipient.chat_id, job.recipient.is_group
-        wait = self.pacer.chat_ready_in(chat)
         if wait > self.config.max_hold:
             await self._write_back([job], due_in=wait)
             return False
-        wait = self.pacer.reserve_chat(chat, group)
-        if wait <= 0:
-            return True
-        job.slot_at = time.monotonic() + wait
-        heapq.heappush(self._delayed, (job.slot_at, next(self._seq), job))
+        self._delay(job, wait)
         return False
+
+    def _delay(self, job: Job, wait: float) -> None:
+        """Hold the job until its chat's turn, behind any job of the same chat held already (its order)."""
+        assert job.recipient is not None
+        chat = job.recipient.chat_id
+        job.slot_at = max(time.monotonic() + wait, self._chat_slots.get(chat, 0.0) + 1e-6)
+        self._chat_slots[chat] = job.slot_at
+        heapq.heappush(self._delayed, (job.slot_at, next(self._seq), job))
+
+    def _take_turn(self, job: Job) -> bool:
+        """Take the send from the budget, unless the chat is busy again (then the job waits for it)."""
+        assert job.recipient is not None
+        chat, group = job.recipient.chat_id, job.recipient.is_group
+        wait = self.budget.chat_wait(chat, is_group=group)
+        if wait > 0:
+            self._delay(job, wait)
+            return False
+        self.budget.take(chat, is_group=group, bulk=True)
+        return True
 
     async def _recheck_waiting(self) -> None:
         jobs, self._waiting = self._waiting, []
@@ -273,13 +301,12 @@ class Dispatcher:
             if self.clock() - job.claimed_at > self.config.lease / 2 and not await self._renew(job):
                 return
             assert job.recipient is not None
-            self.pacer.chat_sending(job.recipient.chat_id, job.recipient.is_group)
             try:
-                if job.edit_message_id is not None:
-                    await self.channel.edit(job.recipient, job.edit_message_id, job.message)
+                if job.edit_message_id is not None and self.channel.can_edit:
+                    await self.channel.edit(job.recipient, job.edit_message_id, job.view)
                     sent = Sent(job.recipient.chat_id, job.edit_message_id)
-                else:
-                    sent = await self.channel.send(job.recipient, job.message)
+                else:  # a new message, or the newest version of one on a channel that cannot edit
+                    sent = await self.channel.send(job.recipient, job.view)
             except Exception as exc:
                 await self._record_failure(job, exc, now=self.clock())
                 return
@@ -330,7 +357,7 @@ class Dispatcher:
         s = self.stats
         return (
             f"{s.sent} sent, {s.edited} edited, {s.retried} retried, {s.rate_limited} rate-limited "
-            f"({self.pacer.pauses} pauses), {s.failed} failed, {s.superseded} superseded"
+            f"({self.budget.pauses} pauses), {s.failed} failed, {s.superseded} superseded"
         )
 
 

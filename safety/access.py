@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from safety.roles import LEADER_ROLES, Role
 from storage import identity_queries as q
+from storage.models import Person, Unit
 
 ANYONE_BOUND: frozenset[str] = frozenset()
 
@@ -35,6 +36,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("incidents", frozenset({Role.SAFETY_OFFICER, Role.MANAGER}), False),
     Command("violation", frozenset({Role.TEAM_LEADER, Role.SAFETY_OFFICER}), True),
     Command("lang", ANYONE_BOUND, True),
+    Command("cancel", ANYONE_BOUND, True),
 )
 COMMANDS_BY_NAME = {c.name: c for c in COMMANDS}
 
@@ -99,3 +101,26 @@ async def load_actor(session: AsyncSession, *, channel: str, external_id: str) -
         cleared=person.cleared,
         waiting_for=waiting_for,
     )
+
+
+async def person_of(session: AsyncSession, actor: Actor) -> Person:
+    """The actor's own row, in the caller's session (for domain calls that change it)."""
+    person = await session.get(Person, actor.person_id)
+    assert person is not None
+    return person
+
+
+async def set_language(session: AsyncSession, actor: Actor, language: str) -> None:
+    person = await person_of(session, actor)
+    person.language = language
+    session.add(person)
+
+
+async def mark_reachable(session: AsyncSession, actor: Actor) -> None:
+    """The person wrote to the bot, so it is not blocked any more (a 403 had marked them unreachable)."""
+    await q.mark_reachable(session, person_id=actor.person_id)
+
+
+async def unit_name(session: AsyncSession, unit_id: str) -> str:
+    unit = await session.get(Unit, unit_id)
+    return unit.name if unit else unit_id

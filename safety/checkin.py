@@ -1,7 +1,8 @@
 """Answering a round: 'all fine' (fit for duty), 'something is wrong' (items, a note, a photo), late answers.
 
 The answer closes the person's obligation, edits the digests that list the round, and for an issue or a
-person not cleared for duty tells the team leader at once (outbox rows in the same transaction).
+person not cleared for duty tells the team leader at once — in one alert digest per unit, round and topic,
+edited as more arrive, so a leader never gets hundreds of messages for one round.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from enum import StrEnum
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from safety import digests, outbox
+from safety import digests
 from safety.access import Actor
-from safety.delivery import OutMessage
-from safety.outbox import Envelope
-from safety.rounds import Schedule, local_hhmm, zone
-from safety.texts import t
+from safety.config import Defaults
+from safety.digests import Audience, DigestRequest
+from safety.kinds.checkin import ISSUE, NOT_CLEARED, round_ref
+from safety.rounds import Schedule, checklist, local_hhmm, round_view
+from safety.views import Line, View
 from storage import checkin_queries as cq
 from storage import duty_queries as dq
 from storage import org_queries as oq
@@ -44,12 +46,6 @@ class AnswerOutcome:
     due: str = ""
 
 
-@dataclass(frozen=True)
-class Defaults:
-    default_language: str
-    default_timezone: str
-
-
 async def answer(
     session: AsyncSession,
     *,
@@ -57,7 +53,7 @@ async def answer(
     round_id: int,
     fit: bool,
     now: datetime,
-    settings: Defaults,
+    defaults: Defaults,
     items: list[str] | None = None,
     note: str | None = None,
     photo_file_id: str | None = None,
@@ -68,25 +64,17 @@ async def answer(
     if found is None:
         return AnswerOutcome(Answer.NO_ROUND)
     unit, duty = found.unit, found.duty
-    tz = zone(unit, settings.default_timezone)
+    tz = defaults.zone(unit.timezone)
     due = local_hhmm(found.due_at, tz)
     if now.astimezone(tz).date() != found.day:
         return AnswerOutcome(Answer.NO_ROUND, due=due)
-    ref = f"round:{round_id}"
+    ref = round_ref(round_id)
     if duty is None:
         return AnswerOutcome(Answer.NOT_EXPECTED, due=due)
     if duty.checked_in_at is not None:
         return AnswerOutcome(Answer.ALREADY, time=local_hhmm(duty.checked_in_at, tz), due=due)
     if fit and not actor.cleared:
-        await _tell_leaders(
-            session,
-            unit,
-            actor,
-            "not_cleared",
-            now=now,
-            settings=settings,
-            key=f"{ref}:p{actor.person_id}:not_cleared",
-        )
+        await _alert_leaders(session, unit, ref, duty.obligation_id, NOT_CLEARED, now=now, defaults=defaults)
         return AnswerOutcome(Answer.NOT_CLEARED, due=due)
     schedule = Schedule.of(unit)
     if fit and schedule is not None and schedule.require_location and location is None:
@@ -110,75 +98,86 @@ async def answer(
     if checkin is None:  # a double press raced us
         return AnswerOutcome(Answer.ALREADY, time=local_hhmm(now, tz), due=due)
     if status is Answer.ISSUE:
-        await _tell_leaders(
-            session,
-            unit,
-            actor,
-            "issue",
-            now=now,
-            settings=settings,
-            key=f"checkin:{checkin.id}:issue",
-            checkin=checkin,
-        )
-    if not found.has_digests:  # before the first escalation step nothing lists the round yet
-        return AnswerOutcome(status, time=local_hhmm(now, tz), due=due)
-    await digests.refresh(
-        session,
-        kind="checkin",
-        ref=ref,
-        now=now,
-        default_language=settings.default_language,
-        default_timezone=settings.default_timezone,
-    )
+        await _alert_leaders(session, unit, ref, duty.obligation_id, ISSUE, now=now, defaults=defaults)
+    if found.has_digests:  # before the first escalation step no digest lists the round yet
+        await digests.refresh(session, kind="checkin", ref=ref, now=now, defaults=defaults)
     return AnswerOutcome(status, time=local_hhmm(now, tz), due=due)
 
 
-async def _tell_leaders(
+async def _alert_leaders(
     session: AsyncSession,
     unit: Unit,
-    actor: Actor,
-    what: str,
+    ref: str,
+    obligation_id: int,
+    topic: str,
     *,
     now: datetime,
-    settings: Defaults,
-    key: str,
-    checkin: CheckIn | None = None,
+    defaults: Defaults,
 ) -> None:
-    leaders = [
+    """List the duty in the unit's alert digest of this topic; its team leaders get it (the first at
+    once, then edits)."""
+    leaders = tuple(
         p for p in await oq.nearest_role_holders(session, unit_id=unit.id, role="team_leader") if p.active
-    ]
-    tz = zone(unit, settings.default_timezone)
-    envelopes = []
-    for leader in leaders:
-        language = leader.language or settings.default_language
-        if what == "issue" and checkin is not None:
-            sep = t(language, "digest.name_separator")
-            note = (checkin.note or "") + (
-                t(language, "checkin.issue_alert_photo") if checkin.photo_file_id else ""
-            )
-            text = t(
-                language,
-                "checkin.issue_alert",
-                unit=unit.name,
-                name=actor.name,
-                time=local_hhmm(checkin.at, tz),
-                items=sep.join(checkin.items or []),
-                note=note,
-            )
-        else:
-            text = t(language, "checkin.not_cleared_alert", unit=unit.name, name=actor.name)
-        envelopes.append(
-            Envelope(key=f"{key}:to:{leader.id}", kind="alert", message=OutMessage(text), person_id=leader.id)
-        )
-    await outbox.enqueue(session, envelopes, now=now)
+    )
+    request = DigestRequest(
+        kind="checkin",
+        ref=ref,
+        unit_id=unit.id,
+        level=0,
+        obligation_ids=(obligation_id,),
+        audience=Audience(people=leaders),
+        topic=topic,
+    )
+    await digests.send(session, [request], now=now, defaults=defaults)
 
 
 async def todays_round(
-    session: AsyncSession, *, person: Person, now: datetime, default_timezone: str
+    session: AsyncSession, *, person: Person, now: datetime, defaults: Defaults
 ) -> Round | None:
     """The round of the person's own team today, if one is open."""
     unit = await session.get(Unit, person.unit_id)
     if unit is None:
         return None
-    day = now.astimezone(zone(unit, default_timezone)).date()
+    day = defaults.today(now, unit.timezone)
     return await dq.round_by_unit_day(session, unit_id=unit.id, day=day)
+
+
+@dataclass(frozen=True)
+class Checklist:
+    """What /checkin shows: today's checklist again, or why not (answer NO_ROUND, ALREADY, NOT_EXPECTED)."""
+
+    answer: Answer
+    view: View | None = None
+    time: str = ""
+
+
+async def todays_checklist(
+    session: AsyncSession, *, actor: Actor, now: datetime, defaults: Defaults
+) -> Checklist:
+    """The checklist of the person's own team's round today, while they have not answered it."""
+    unit = await session.get(Unit, actor.unit_id)
+    round_ = (
+        await dq.round_by_unit_day(session, unit_id=unit.id, day=defaults.today(now, unit.timezone))
+        if unit
+        else None
+    )
+    schedule = Schedule.of(unit) if unit else None
+    if unit is None or round_ is None or round_.id is None or schedule is None:
+        return Checklist(Answer.NO_ROUND)
+    tz = defaults.zone(unit.timezone)
+    done = await dq.checkin_of(session, round_id=round_.id, person_id=actor.person_id)
+    if done is not None:
+        return Checklist(Answer.ALREADY, time=local_hhmm(done.at, tz))
+    if not await dq.obligation_of(
+        session, kind="checkin", ref=round_ref(round_.id), subject_id=actor.person_id
+    ):
+        return Checklist(Answer.NOT_EXPECTED)
+    view = round_view(round_id=round_.id, unit=unit, schedule=schedule, due_at=round_.due_at, tz=tz)
+    return Checklist(Answer.ON_TIME, view)
+
+
+async def issue_items(session: AsyncSession, *, round_id: int) -> list[Line] | None:
+    """The items a person may mark as wrong in this round's checklist; None: no such round."""
+    round_ = await session.get(Round, round_id)
+    unit = await session.get(Unit, round_.unit_id) if round_ else None
+    return checklist(Schedule.of(unit)) if unit else None

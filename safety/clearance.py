@@ -1,9 +1,10 @@
-"""Duty clearance: granted by a full-score quiz, suspended by a violation, renewed by date; quiz
-requirements are obligations of kind `quiz` with a deadline, escalated by the engine like any duty."""
+"""Duty clearance: granted by a full-score quiz (or a pass recorded outside the bot), suspended by a
+violation, renewed by date; quiz requirements are obligations of kind `quiz` with a deadline, escalated by
+the engine like any duty. Dates are the person's unit's (safety.config.Defaults.zone)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,14 +12,14 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from safety import digests, outbox
-from safety.delivery import OutMessage
+from safety.config import Defaults
 from safety.outbox import Envelope
 from safety.policy import policy_for
-from safety.texts import t
+from safety.views import Text, View
 from storage import duty_queries as dq
 from storage import org_queries as oq
 from storage import quiz_queries as qq
-from storage.models import ChatIdentity, Obligation, Person, RoleAssignment
+from storage.models import ChatIdentity, Obligation, Person, RoleAssignment, Unit
 
 
 @dataclass(frozen=True)
@@ -29,12 +30,13 @@ class QuizRules:
     clearance_days: int = 0  # 0: clearance does not expire; e.g. 365 for a yearly renewal
     deadline: timedelta = timedelta(days=7)  # time to pass after a requirement
     violation_window: timedelta = timedelta(days=365)  # a second violation within it goes to the manager
-    default_language: str = "zh-CN"
-    timezone: str = "Asia/Shanghai"
+    defaults: Defaults = field(default_factory=Defaults)
 
 
-def _local(now: datetime, rules: QuizRules) -> datetime:
-    return now.astimezone(ZoneInfo(rules.timezone))
+async def zone_of(session: AsyncSession, person: Person, defaults: Defaults) -> ZoneInfo:
+    """The person's time zone: their unit's, else the default."""
+    unit = await session.get(Unit, person.unit_id)
+    return defaults.zone(unit.timezone if unit else None)
 
 
 async def require_quiz(
@@ -54,7 +56,8 @@ async def require_quiz(
     due_at = now + rules.deadline
     chain = [u.escalation for u in await oq.unit_ancestors(session, unit_id=person.unit_id)]
     steps = policy_for(chain, "quiz")
-    ref = f"quiz:{_local(due_at, rules).date().isoformat()}"
+    local_due = due_at.astimezone(await zone_of(session, person, rules.defaults))
+    ref = f"quiz:{local_due.date().isoformat()}"
     if await dq.obligation_of(session, kind="quiz", ref=ref, subject_id=person.id):
         ref = f"{ref}:{now:%H%M%S}"
     obligation = Obligation(
@@ -69,18 +72,23 @@ async def require_quiz(
     )
     session.add(obligation)
     await session.flush()
-    language = person.language or rules.default_language
-    text = t(
-        language,
-        "quiz.required",
-        reason=t(language, f"quiz.reason_{reason}"),
-        due=_local(due_at, rules).strftime("%Y-%m-%d %H:%M"),
+    view = View(
+        (
+            Text(
+                "quiz.required",
+                reason=Text(f"quiz.reason_{reason}"),
+                due=local_due.strftime("%Y-%m-%d %H:%M"),
+            ),
+        )
     )
-    key = f"quiz:required:{obligation.id}"
-    await outbox.enqueue(
-        session, [Envelope(key=key, kind="quiz", message=OutMessage(text), person_id=person.id)], now=now
-    )
+    envelope = Envelope(key=f"quiz:required:{obligation.id}", kind="quiz", view=view, person_id=person.id)
+    await outbox.enqueue(session, [envelope], now=now, default_channel=rules.defaults.channel)
     return obligation
+
+
+def clearance_until(passed_on: date, rules: QuizRules) -> date | None:
+    """Until when a pass on that (local) date clears: None when clearance does not expire."""
+    return passed_on + timedelta(days=rules.clearance_days) if rules.clearance_days else None
 
 
 async def grant(
@@ -88,7 +96,8 @@ async def grant(
 ) -> None:
     """A passed attempt clears the person (until a date, with renewal) and closes the requirements."""
     assert person.id is not None
-    until = _local(now, rules).date() + timedelta(days=rules.clearance_days) if rules.clearance_days else None
+    today = now.astimezone(await zone_of(session, person, rules.defaults)).date()
+    until = clearance_until(today, rules)
     person.cleared, person.cleared_until = True, until
     session.add(person)
     qq.add_clearance(
@@ -117,15 +126,8 @@ async def close_requirements(
         ):
             refs.add(obligation.ref)
             closed += 1
-    for ref in refs:
-        await digests.refresh(
-            session,
-            kind="quiz",
-            ref=ref,
-            now=now,
-            default_language=rules.default_language,
-            default_timezone=rules.timezone,
-        )
+    for ref in sorted(refs):
+        await digests.refresh(session, kind="quiz", ref=ref, now=now, defaults=rules.defaults)
     return closed
 
 
@@ -140,14 +142,21 @@ async def ensure_requirements(session: AsyncSession, *, now: datetime, rules: Qu
     """Expire stale attempts; lapse clearances past their date; require the quiz of bound staff who were
     never asked (new hires) or whose clearance lapsed (renewal). Returns the requirements created."""
     await qq.expire_attempts(session, now=now)
-    today: date = _local(now, rules).date()
+    latest_today = (now + timedelta(days=1)).date()  # no zone is a day ahead of UTC's tomorrow
     created = 0
-    lapsed = await session.exec(
-        select(Person).where(
-            col(Person.active).is_(True), col(Person.cleared).is_(True), col(Person.cleared_until) < today
+    candidates = await session.exec(
+        select(Person, Unit)
+        .join(Unit, col(Unit.id) == col(Person.unit_id))
+        .where(
+            col(Person.active).is_(True),
+            col(Person.cleared).is_(True),
+            col(Person.cleared_until) < latest_today,
         )
     )
-    for person in lapsed.all():
+    for person, unit in candidates.all():
+        today = rules.defaults.today(now, unit.timezone)
+        if person.cleared_until is None or person.cleared_until >= today:
+            continue
         person.cleared = False
         session.add(person)
         qq.add_clearance(session, person_id=person.id or 0, event="expired", at=now)

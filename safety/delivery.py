@@ -1,6 +1,7 @@
-"""Channel-neutral outbound messages and the Channel protocol a transport (Telegram, WeCom) implements.
+"""The Channel protocol a transport (Telegram, WeCom, the tests' in-memory channel) implements.
 
-The domain writes `OutMessage`s into the outbox; the dispatcher hands them to a `Channel`. Buttons carry an
+The domain writes views (safety.views) into the outbox; the dispatcher of each channel hands them to its
+`Channel`, which renders them in the recipient's language and in its own kind of message. Buttons carry an
 action and an argument; the channel turns them into its own callback data (signed for the recipient).
 Transport failures come back as the exceptions below, so the dispatcher never sees a transport's types.
 """
@@ -8,36 +9,9 @@ Transport failures come back as the exceptions below, so the dispatcher never se
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
-
-@dataclass(frozen=True)
-class Button:
-    label: str
-    action: str
-    arg: str = ""
-
-
-@dataclass(frozen=True)
-class OutMessage:
-    text: str
-    buttons: tuple[tuple[Button, ...], ...] = ()
-
-    def to_payload(self) -> dict[str, Any]:
-        return {
-            "text": self.text,
-            "buttons": [
-                [{"label": b.label, "action": b.action, "arg": b.arg} for b in row] for row in self.buttons
-            ],
-        }
-
-    @classmethod
-    def from_payload(cls, payload: dict[str, Any]) -> OutMessage:
-        rows = tuple(
-            tuple(Button(b["label"], b["action"], b.get("arg", "")) for b in row)
-            for row in payload.get("buttons", [])
-        )
-        return cls(text=str(payload["text"]), buttons=rows)
+from safety.views import View
 
 
 @dataclass(frozen=True)
@@ -47,6 +21,7 @@ class Recipient:
     chat_id: str
     person_id: int | None = None
     is_group: bool = False
+    language: str = "zh-CN"
 
 
 @dataclass(frozen=True)
@@ -82,8 +57,12 @@ class Transient(DeliveryError):
 
 
 class Channel(Protocol):
+    """A transport. `can_edit`: whether a sent message can be changed in place (a digest is then edited as
+    people catch up); a channel that cannot gets the newest version as a new message instead."""
+
     name: str
+    can_edit: bool
 
-    async def send(self, recipient: Recipient, message: OutMessage) -> Sent: ...
+    async def send(self, recipient: Recipient, view: View) -> Sent: ...
 
-    async def edit(self, recipient: Recipient, message_id: int, message: OutMessage) -> None: ...
+    async def edit(self, recipient: Recipient, message_id: int, view: View) -> None: ...

@@ -10,12 +10,12 @@ from enum import StrEnum
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from safety import digests, outbox
+from safety import digests, outbox, textcheck
 from safety.access import Actor
-from safety.delivery import Button, OutMessage
+from safety.config import Defaults
 from safety.outbox import Envelope
 from safety.roles import Role
-from safety.texts import t
+from safety.views import Action, Text, View
 from storage import duty_queries as dq
 from storage import identity_queries as iq
 from storage import org_queries as oq
@@ -65,7 +65,7 @@ def parse_request(args: list[str], today: date) -> tuple[date, date, str]:
         raise LeaveError("leave.bad_range", days=MAX_DAYS)
     if last < today:
         raise LeaveError("leave.in_past")
-    if not reason:
+    if textcheck.is_blank(reason):
         raise LeaveError("leave.reason_missing")
     if len(reason) > REASON_LIMIT:
         raise LeaveError("leave.reason_too_long", limit=REASON_LIMIT)
@@ -80,7 +80,8 @@ async def request_leave(
     last: date,
     reason: str,
     now: datetime,
-    default_language: str,
+    defaults: Defaults,
+    channel: str,
 ) -> Leave:
     """Store the request and send it to the person's team leader(s) with approve / reject buttons."""
     leaders = [
@@ -101,43 +102,60 @@ async def request_leave(
     session.add(leave)
     await session.flush()
     unit = await session.get(Unit, person.unit_id)
-    envelopes = []
-    for leader in leaders:
-        language = leader.language or default_language
-        text = t(
-            language,
-            "leave.request",
-            name=person.name,
-            unit=unit.name if unit else "",
-            first=first,
-            last=last,
-            reason=reason,
-        )
-        buttons = (
-            (
-                Button(t(language, "leave.approve"), "lv", f"{leave.id}.a"),
-                Button(t(language, "leave.reject"), "lv", f"{leave.id}.r"),
+    view = View(
+        (
+            Text(
+                "leave.request",
+                name=person.name,
+                unit=unit.name if unit else "",
+                first=str(first),
+                last=str(last),
+                reason=reason,
             ),
-        )
-        envelopes.append(
-            Envelope(
-                key=f"leave:{leave.id}:ask:{leader.id}",
-                kind="leave",
-                message=OutMessage(text, buttons),
-                person_id=leader.id,
-            )
-        )
-    await outbox.enqueue(session, envelopes, now=now)
+        ),
+        (
+            (
+                Action(Text("leave.approve"), "lv", f"{leave.id}.a"),
+                Action(Text("leave.reject"), "lv", f"{leave.id}.r"),
+            ),
+        ),
+    )
+    envelopes = [
+        Envelope(key=f"leave:{leave.id}:ask:{leader.id}", kind="leave", view=view, person_id=leader.id)
+        for leader in leaders
+    ]
+    await outbox.enqueue(session, envelopes, now=now, default_channel=defaults.channel)
     iq.add_audit(
         session,
         at=now,
         actor_id=person.id,
-        channel="telegram",
+        channel=channel,
         action="leave.request",
         subject=person.employee_no,
         detail={"first": str(first), "last": str(last)},
     )
     return leave
+
+
+async def request_from_args(
+    session: AsyncSession, *, actor: Actor, args: list[str], now: datetime, defaults: Defaults, channel: str
+) -> tuple[date, date]:
+    """`/leave FROM [TO] REASON` of the actor, dates read in their unit's time zone; LeaveError if refused."""
+    person = await session.get(Person, actor.person_id)
+    unit = await session.get(Unit, actor.unit_id)
+    assert person is not None
+    first, last, reason = parse_request(args, defaults.today(now, unit.timezone if unit else None))
+    await request_leave(
+        session,
+        person=person,
+        first=first,
+        last=last,
+        reason=reason,
+        now=now,
+        defaults=defaults,
+        channel=channel,
+    )
+    return first, last
 
 
 class Decision(StrEnum):
@@ -168,51 +186,36 @@ async def decide(
     approve: bool,
     actor: Actor,
     now: datetime,
-    default_language: str,
-    default_timezone: str,
+    defaults: Defaults,
+    channel: str,
 ) -> DecisionOutcome:
-    """Approve or reject, once; approval excuses the person's open check-ins on those days."""
+    """Approve or reject, once: the decision is a compare-and-set on the pending request, so of two leaders
+    (or ten presses) deciding at once exactly one wins and the others are told it was decided. Approval
+    excuses the person's open check-ins on those days."""
     leave = await session.get(Leave, leave_id)
     subject = await session.get(Person, leave.person_id) if leave else None
     if leave is None or subject is None:
         return DecisionOutcome(Decision.NOT_FOUND)
     if not await _may_decide(session, actor, subject):
         return DecisionOutcome(Decision.NOT_ALLOWED, leave, subject)
-    if leave.status != "pending":
+    status = "approved" if approve else "rejected"
+    if not await dq.decide_leave(session, leave_id=leave_id, status=status, by=actor.person_id, now=now):
         return DecisionOutcome(Decision.ALREADY, leave, subject)
-    leave.status = "approved" if approve else "rejected"
-    leave.decided_by, leave.decided_at = actor.person_id, now
-    session.add(leave)
-    language = subject.language or default_language
     key = "leave.approved_notice" if approve else "leave.rejected_notice"
-    text = t(language, key, first=leave.first_day, last=leave.last_day, by=actor.name)
-    await outbox.enqueue(
-        session,
-        [
-            Envelope(
-                key=f"leave:{leave.id}:decided", kind="leave", message=OutMessage(text), person_id=subject.id
-            )
-        ],
-        now=now,
-    )
+    view = View((Text(key, first=str(leave.first_day), last=str(leave.last_day), by=actor.name),))
+    envelope = Envelope(key=f"leave:{leave.id}:decided", kind="leave", view=view, person_id=subject.id)
+    await outbox.enqueue(session, [envelope], now=now, default_channel=defaults.channel)
     iq.add_audit(
         session,
         at=now,
         actor_id=actor.person_id,
-        channel="telegram",
-        action=f"leave.{leave.status}",
+        channel=channel,
+        action=f"leave.{status}",
         subject=subject.employee_no,
         detail={"leave": leave.id},
     )
     if approve:
-        await _excuse_rounds(
-            session,
-            leave,
-            actor,
-            now=now,
-            default_language=default_language,
-            default_timezone=default_timezone,
-        )
+        await _excuse_rounds(session, leave, actor, now=now, defaults=defaults)
     return DecisionOutcome(Decision.APPROVED if approve else Decision.REJECTED, leave, subject)
 
 
@@ -222,8 +225,7 @@ async def _excuse_rounds(
     actor: Actor,
     *,
     now: datetime,
-    default_language: str,
-    default_timezone: str,
+    defaults: Defaults,
 ) -> None:
     days = [leave.first_day + timedelta(days=n) for n in range((leave.last_day - leave.first_day).days + 1)]
     rounds = (await session.exec(select(Round).where(col(Round.day).in_(days)))).all()
@@ -235,11 +237,4 @@ async def _excuse_rounds(
         if await dq.close_obligation(
             session, obligation_id=obligation.id, state="excused", by=actor.person_id, now=now, note="leave"
         ):
-            await digests.refresh(
-                session,
-                kind="checkin",
-                ref=obligation.ref,
-                now=now,
-                default_language=default_language,
-                default_timezone=default_timezone,
-            )
+            await digests.refresh(session, kind="checkin", ref=obligation.ref, now=now, defaults=defaults)

@@ -1,7 +1,9 @@
-"""What a digest recipient can do with a listed duty: remind the person, excuse them, or mark it handled.
+"""What a digest recipient can do with a listed duty: the actions its kind offers (remind the person,
+excuse them, mark it handled, …).
 
 Rights are checked at the press: the presser must have received a digest listing this obligation at its
-current level (or, for a digest in a unit's group chat, lead that unit). A closed obligation changes nothing.
+current level (or, for a digest in a unit's group chat, lead that unit). A closed obligation changes nothing;
+two leaders pressing at once: the compare-and-set close lets one win, the other is told.
 """
 
 from __future__ import annotations
@@ -9,12 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from safety import checkin_digest, digests, outbox, quiz_digest
+from safety import digests, duty_pictures, kinds, outbox
 from safety.access import Actor
+from safety.config import Defaults
+from safety.kinds.base import DigestAction
 from safety.outbox import Envelope
 from safety.roles import LEADER_ROLES
 from storage import digest_queries as gq
@@ -23,13 +26,9 @@ from storage import identity_queries as iq
 from storage import org_queries as oq
 from storage.models import Obligation, Person
 
-OPS = {"r": "remind", "x": "excuse", "h": "handle"}
-
 
 class ActStatus(StrEnum):
-    HANDLED = "handled"
-    EXCUSED = "excused"
-    REMINDED = "reminded"
+    DONE = "done"
     ALREADY_CLOSED = "already_closed"
     NOT_ALLOWED = "not_recipient"
     NOT_FOUND = "not_found"
@@ -39,6 +38,7 @@ class ActStatus(StrEnum):
 class ActOutcome:
     status: ActStatus
     subject_name: str = ""
+    answer: str = "access.button_invalid"  # the text key of the answer to the presser ({name})
 
 
 async def _allowed(session: AsyncSession, obligation: Obligation, actor: Actor) -> bool:
@@ -54,6 +54,12 @@ async def _allowed(session: AsyncSession, obligation: Obligation, actor: Actor) 
     return bool(actor.units_with(LEADER_ROLES) & chain)
 
 
+def _action(kind: str, op: str) -> DigestAction | None:
+    if kind not in kinds.KIND_NAMES:
+        return None
+    return next((a for a in kinds.get(kind).actions if a.op == op), None)
+
+
 async def act(
     session: AsyncSession,
     *,
@@ -62,97 +68,57 @@ async def act(
     actor: Actor,
     channel: str,
     now: datetime,
-    default_language: str,
-    default_timezone: str,
+    defaults: Defaults,
 ) -> ActOutcome:
     obligation = await session.get(Obligation, obligation_id)
-    if obligation is None or op not in OPS:
+    action = _action(obligation.kind, op) if obligation else None
+    if obligation is None or action is None:
         return ActOutcome(ActStatus.NOT_FOUND)
     subject = await session.get(Person, obligation.subject_id)
     name = subject.name if subject else "?"
     if obligation.state != "open":
-        return ActOutcome(ActStatus.ALREADY_CLOSED, name)
+        return ActOutcome(ActStatus.ALREADY_CLOSED, name, "digest.already_closed")
     if not await _allowed(session, obligation, actor):
-        return ActOutcome(ActStatus.NOT_ALLOWED, name)
-    audit = {
+        return ActOutcome(ActStatus.NOT_ALLOWED, name, "digest.not_recipient")
+    if action.closes_as is None:
+        await _nudge(session, obligation, actor, now=now, defaults=defaults)
+    elif await dq.close_obligation(
+        session, obligation_id=obligation_id, state=action.closes_as, by=actor.person_id, now=now
+    ):
+        await digests.refresh(session, kind=obligation.kind, ref=obligation.ref, now=now, defaults=defaults)
+    else:
+        return ActOutcome(ActStatus.ALREADY_CLOSED, name, "digest.already_closed")
+    detail = {
         "obligation": obligation_id,
         "kind": obligation.kind,
         "ref": obligation.ref,
         "level": obligation.level,
     }
-    if op == "r":
-        await _nudge(
-            session,
-            obligation,
-            subject,
-            actor,
-            now=now,
-            default_language=default_language,
-            default_timezone=default_timezone,
-        )
-        iq.add_audit(
-            session,
-            at=now,
-            actor_id=actor.person_id,
-            channel=channel,
-            action="obligation.remind",
-            subject=name,
-            detail=audit,
-        )
-        return ActOutcome(ActStatus.REMINDED, name)
-    state = "acknowledged" if op == "h" else "excused"
-    if not await dq.close_obligation(
-        session, obligation_id=obligation_id, state=state, by=actor.person_id, now=now
-    ):
-        return ActOutcome(ActStatus.ALREADY_CLOSED, name)
     iq.add_audit(
         session,
         at=now,
         actor_id=actor.person_id,
         channel=channel,
-        action=f"obligation.{state}",
+        action=action.audit,
         subject=name,
-        detail=audit,
+        detail=detail,
     )
-    await digests.refresh(
-        session,
-        kind=obligation.kind,
-        ref=obligation.ref,
-        now=now,
-        default_language=default_language,
-        default_timezone=default_timezone,
-    )
-    return ActOutcome(ActStatus.HANDLED if op == "h" else ActStatus.EXCUSED, name)
+    return ActOutcome(ActStatus.DONE, name, action.done)
 
 
 async def _nudge(
-    session: AsyncSession,
-    obligation: Obligation,
-    subject: Person | None,
-    actor: Actor,
-    *,
-    now: datetime,
-    default_language: str,
-    default_timezone: str,
+    session: AsyncSession, obligation: Obligation, actor: Actor, *, now: datetime, defaults: Defaults
 ) -> None:
-    if subject is None:
+    pictures = await duty_pictures.load(
+        session, kind=obligation.kind, refs=[obligation.ref], defaults=defaults
+    )
+    picture = pictures.get(obligation.ref)
+    duty = picture.by_id.get(obligation.id or 0) if picture else None
+    view = (
+        kinds.get(obligation.kind).reminder(picture, duty, nudged_by=actor.name) if picture and duty else None
+    )
+    if view is None:
         return
     key = f"ob:{obligation.id}:nudge:{actor.person_id}:{now:%Y%m%d%H%M}"  # at most one a minute per presser
-    language = subject.language or default_language
-    if obligation.kind == "quiz":
-        message = quiz_digest.render_reminder(
-            obligation, language=language, tz=ZoneInfo(default_timezone), nudged_by=actor.name
-        )
-        await outbox.enqueue(
-            session, [Envelope(key=key, kind="reminder", message=message, person_id=subject.id)], now=now
-        )
-        return
-    if obligation.kind != "checkin":
-        return
-    picture = await checkin_digest.load_round(session, ref=obligation.ref, default_timezone=default_timezone)
-    if picture is None:
-        return
-    message = checkin_digest.render_reminder(picture, language=language, nudged_by=actor.name)
-    await outbox.enqueue(
-        session, [Envelope(key=key, kind="reminder", message=message, person_id=subject.id)], now=now
-    )
+    envelope = Envelope(key=key, kind="reminder", view=view, person_id=obligation.subject_id)
+    await outbox.enqueue(session, [envelope], now=now, default_channel=defaults.channel)

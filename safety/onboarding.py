@@ -133,7 +133,9 @@ async def _fail(session: AsyncSession, account: Account, now: datetime, status: 
 
 
 async def bind_with_code(session: AsyncSession, *, account: Account, code: str, now: datetime) -> BindOutcome:
-    """Bind the account with a one-time code. Failures count towards the lockout and change nothing else."""
+    """Bind the account with a one-time code. Failures count towards the lockout and change nothing else;
+    tries of one account are serialised, so thirty at once count as thirty, never past the lockout."""
+    await q.lock_account(session, channel=account.channel, external_id=account.external_id)
     if until := await _locked(session, account, now):
         return BindOutcome(BindStatus.LOCKED, locked_until=until)
     normalized = normalize_code(code)
@@ -167,6 +169,7 @@ async def bind_with_contact(
     session: AsyncSession, *, account: Account, contact_user_id: str | None, phone: str, now: datetime
 ) -> BindOutcome:
     """Bind by the sender's own shared phone number when it matches exactly one active roster person."""
+    await q.lock_account(session, channel=account.channel, external_id=account.external_id)
     if until := await _locked(session, account, now):
         return BindOutcome(BindStatus.LOCKED, locked_until=until)
     if contact_user_id != account.external_id:

@@ -1,4 +1,5 @@
-"""Escalation policies: built-in defaults per kind, overridden by the org file (per unit, nearest first)."""
+"""Escalation policies: each kind's default (its module's `default_policy`), overridden by the org file (per
+unit, nearest first)."""
 
 from __future__ import annotations
 
@@ -9,30 +10,9 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from safety.imports.escalation import resolve_policy
+from safety import kinds
 
 _DURATION = TypeAdapter(timedelta)
-
-DEFAULT_POLICIES: dict[str, list[dict[str, str]]] = {
-    "checkin": [
-        {"after": "PT0M", "to": "self"},
-        {"after": "PT15M", "to": "team_leader"},
-        {"after": "PT45M", "to": "safety_officer"},
-        {"after": "PT2H", "to": "manager"},
-    ],
-    "card_ack": [
-        {"after": "PT0M", "to": "self"},
-        {"after": "PT4H", "to": "self"},
-        {"after": "P1D", "to": "manager"},
-    ],
-    "rectification": [
-        {"after": "PT0M", "to": "self"},
-        {"after": "P1D", "to": "safety_officer"},
-        {"after": "P3D", "to": "manager"},
-    ],
-    "quiz": [{"after": "PT0M", "to": "self"}, {"after": "P1D", "to": "team_leader"}],
-    "accident_ack": [{"after": "PT0M", "to": "safety_officer"}, {"after": "PT10M", "to": "manager"}],
-}
 
 
 @dataclass(frozen=True)
@@ -52,9 +32,18 @@ def parse_steps(raw: Iterable[Mapping[str, Any]]) -> tuple[Step, ...]:
     return tuple(steps)
 
 
+def resolve_policy(chain: Iterable[Mapping[str, Any] | None], kind: str) -> list[dict[str, str]] | None:
+    """The steps for `kind` from the `escalation` values of a unit and its ancestors (nearest first), as
+    the org import stores them; None: the kind's default applies."""
+    for policy in chain:
+        if policy and kind in policy:
+            return list(policy[kind])
+    return None
+
+
 def policy_for(chain: Iterable[Mapping[str, Any] | None], kind: str) -> tuple[Step, ...]:
     """The steps for `kind` given the `escalation` values of a unit and its ancestors, nearest first."""
-    return parse_steps(resolve_policy(chain, kind) or DEFAULT_POLICIES[kind])
+    return parse_steps(resolve_policy(chain, kind) or kinds.get(kind).default_policy)
 
 
 def highest_due_step(steps: tuple[Step, ...], *, since_due: timedelta, level: int) -> int | None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from safety import bank, clearance
@@ -180,10 +181,10 @@ async def toggle(
     attempt, item = found
     if item.type != "multi" or not 0 <= option < len(item.options) or item.id is None:
         return QuizView(Step.INVALID, attempt)
-    picked = set(item.picked or [])
-    picked ^= {option}
-    await qq.set_picked(session, item_id=item.id, picked=sorted(picked))
-    item.picked = sorted(picked)
+    mask = await qq.toggle_picked(session, item_id=item.id, option=option)
+    if mask is None:
+        return QuizView(Step.DUPLICATE, attempt)
+    set_committed_value(item, "picked_mask", mask)  # what the database holds now; nothing to write back
     return QuizView(Step.TOGGLED, attempt, item)
 
 
@@ -223,3 +224,29 @@ async def _finish(
     return QuizView(
         Step.FINISHED, attempt, items=items, cleared_until=person.cleared_until if passed else None
     )
+
+
+async def item_at(session: AsyncSession, *, attempt_id: int, position: int) -> QuizItem | None:
+    """A question as an attempt asked it (its snapshot)."""
+    return await qq.item_at(session, attempt_id=attempt_id, position=position)
+
+
+@dataclass(frozen=True)
+class PastAttempt:
+    started: str  # local YYYY-MM-DD HH:MM, in the person's unit's time zone
+    score: int
+    total: int
+    status: str
+
+
+async def history(
+    session: AsyncSession, *, person: Person, rules: QuizRules, limit: int = 10
+) -> list[PastAttempt]:
+    """The person's latest attempts, newest first."""
+    assert person.id is not None
+    tz = await clearance.zone_of(session, person, rules.defaults)
+    attempts = await qq.attempts_of(session, person_id=person.id, limit=limit)
+    return [
+        PastAttempt(a.started_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"), a.score, a.total, a.status)
+        for a in attempts
+    ]

@@ -1,4 +1,4 @@
-"""What leaders see of their units' roster: who is on it and who has bound a chat account."""
+"""What leaders see of their units' roster: who is on it and who has bound a chat account (on any channel)."""
 
 from __future__ import annotations
 
@@ -43,9 +43,7 @@ async def binding_overview(session: AsyncSession, *, actor: Actor) -> list[UnitB
     units = await scope_units(session, actor=actor)
     names = await rq.unit_names(session, unit_ids=units)
     people = await oq.people_in_units(session, unit_ids=units)
-    identities = await iq.identities_of_people(
-        session, person_ids=[p.id for p in people if p.id is not None], channel="telegram"
-    )
+    identities = await iq.bound_people(session, person_ids=[p.id for p in people if p.id is not None])
     rows = []
     for unit_id in units:
         members = [p for p in people if p.unit_id == unit_id]
@@ -72,7 +70,7 @@ async def unit_members(session: AsyncSession, *, actor: Actor, unit_id: str) -> 
     names = await rq.unit_names(session, unit_ids=[unit_id])
     people = await oq.people_in_units(session, unit_ids=[unit_id])
     ids = [p.id for p in people if p.id is not None]
-    identities = await iq.identities_of_people(session, person_ids=ids, channel="telegram")
+    identities = await iq.bound_people(session, person_ids=ids)
     roles = await rq.roles_by_person(session, person_ids=ids)
     members = [
         MemberView(name=p.name, roles=tuple(sorted(roles.get(p.id or 0, []))), bound=p.id in identities)

@@ -10,16 +10,15 @@ from zoneinfo import ZoneInfo
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from safety import outbox
-from safety.delivery import Button, OutMessage
+from safety.config import Defaults
 from safety.outbox import Envelope
 from safety.policy import policy_for
-from safety.texts import t
+from safety.views import Action, Line, Text, View
 from storage import duty_queries as dq
 from storage import org_queries as oq
 from storage.models import Obligation, Round, Unit
 
 DEFAULT_ITEM_KEYS = ("fit", "ppe", "briefing", "equipment", "workplace")
-CHANNEL = "telegram"
 
 
 class DayRule(Protocol):
@@ -50,35 +49,29 @@ class Schedule:
         )
 
 
-def checklist(schedule: Schedule | None, language: str) -> list[str]:
-    """The unit's own items, else the default items (DOMAIN §5) in the person's language."""
+def checklist(schedule: Schedule | None) -> list[Line]:
+    """The unit's own items (shown as written), else the default items (DOMAIN §5) as catalog texts."""
     if schedule is not None and schedule.items:
         return list(schedule.items)
-    return [t(language, f"checkin.item_{key}") for key in DEFAULT_ITEM_KEYS]
-
-
-def zone(unit: Unit, default_timezone: str) -> ZoneInfo:
-    return ZoneInfo(unit.timezone or default_timezone)
+    return [Text(f"checkin.item_{key}") for key in DEFAULT_ITEM_KEYS]
 
 
 def local_hhmm(moment: datetime, tz: ZoneInfo) -> str:
     return moment.astimezone(tz).strftime("%H:%M")
 
 
-def round_message(
-    *, round_id: int, unit: Unit, schedule: Schedule, due_at: datetime, language: str, tz: ZoneInfo
-) -> OutMessage:
-    items = checklist(schedule, language)
-    lines = [t(language, "checkin.open", unit=unit.name, due=local_hhmm(due_at, tz))]
-    lines += [f"{n}. {item}" for n, item in enumerate(items, 1)]
-    lines.append(t(language, "checkin.open_hint"))
-    buttons = (
+def round_view(*, round_id: int, unit: Unit, schedule: Schedule, due_at: datetime, tz: ZoneInfo) -> View:
+    """The checklist with 全部正常 / 有异常, the same for every member of the round."""
+    lines: list[Line] = [Text("checkin.open", unit=unit.name, due=local_hhmm(due_at, tz))]
+    lines += [Text("checkin.item_line", n=n, item=item) for n, item in enumerate(checklist(schedule), 1)]
+    lines.append(Text("checkin.open_hint"))
+    actions = (
         (
-            Button(t(language, "checkin.all_fine"), "ci", f"{round_id}.ok"),
-            Button(t(language, "checkin.something_wrong"), "ci", f"{round_id}.issue"),
+            Action(Text("checkin.all_fine"), "ci", f"{round_id}.ok"),
+            Action(Text("checkin.something_wrong"), "ci", f"{round_id}.issue"),
         ),
     )
-    return OutMessage("\n".join(lines), buttons)
+    return View(tuple(lines), actions)
 
 
 @dataclass(frozen=True)
@@ -91,23 +84,30 @@ class OpenedRound:
 
 
 async def open_due_rounds(
-    session: AsyncSession, *, now: datetime, calendar: DayRule, default_timezone: str, default_language: str
-) -> list[OpenedRound]:
-    """Create today's round of every team whose window has opened; idempotent per team and local date."""
+    session: AsyncSession, *, now: datetime, calendar: DayRule, defaults: Defaults
+) -> tuple[list[OpenedRound], set[tuple[str, date]]]:
+    """Create today's round of every team whose window has opened; idempotent per team and local date.
+    Returns the rounds opened, and every (unit, day) that needs nothing more today (a round exists, or the
+    calendar says the team does not work)."""
     units = [u for u in await oq.all_units(session, active_only=True) if u.checkin]
-    days = sorted({now.astimezone(zone(u, default_timezone)).date() for u in units})
+    days = sorted({defaults.today(now, u.timezone) for u in units})
     existing = await dq.existing_round_keys(session, days=days) if days else set()
+    settled = set(existing)
     opened = []
     for unit in units:
         schedule = Schedule.of(unit)
         assert schedule is not None
-        tz = zone(unit, default_timezone)
+        tz = defaults.zone(unit.timezone)
         day = now.astimezone(tz).date()
-        if (unit.id, day) in existing or not calendar.runs_on(day, schedule.days):
+        if (unit.id, day) in existing:
+            continue
+        if not calendar.runs_on(day, schedule.days):
+            settled.add((unit.id, day))
             continue
         opens_at = datetime.combine(day, schedule.opens, tz)
         if now < opens_at:
             continue
+        settled.add((unit.id, day))
         due_at = datetime.combine(day, schedule.due, tz)
         created = await dq.insert_round(
             session, round_=Round(unit_id=unit.id, day=day, opens_at=opens_at, due_at=due_at)
@@ -116,16 +116,10 @@ async def open_due_rounds(
             continue  # another process opened it
         opened.append(
             await _expect_members(
-                session,
-                round_=created,
-                unit=unit,
-                schedule=schedule,
-                tz=tz,
-                now=now,
-                default_language=default_language,
+                session, round_=created, unit=unit, schedule=schedule, tz=tz, now=now, defaults=defaults
             )
         )
-    return opened
+    return opened, settled
 
 
 async def _expect_members(
@@ -136,14 +130,15 @@ async def _expect_members(
     schedule: Schedule,
     tz: ZoneInfo,
     now: datetime,
-    default_language: str,
+    defaults: Defaults,
 ) -> OpenedRound:
     assert round_.id is not None
-    members = await dq.expected_members(session, unit_id=unit.id, channel=CHANNEL)
+    members = await dq.expected_members(session, unit_id=unit.id)
     on_leave = await dq.people_on_leave(session, person_ids=[p.id for p in members if p.id], day=round_.day)
     chain = [u.escalation for u in await oq.unit_ancestors(session, unit_id=unit.id)]
     steps = policy_for(chain, "checkin")
     first_step = round_.due_at + steps[0].after if steps else None
+    view = round_view(round_id=round_.id, unit=unit, schedule=schedule, due_at=round_.due_at, tz=tz)
     envelopes = []
     excused = 0
     for person in members:
@@ -166,19 +161,12 @@ async def _expect_members(
         if leave:
             excused += 1
             continue
-        language = person.language or default_language
-        message = round_message(
-            round_id=round_.id, unit=unit, schedule=schedule, due_at=round_.due_at, language=language, tz=tz
-        )
         envelopes.append(
             Envelope(
-                key=f"round:{round_.id}:open:{person.id}",
-                kind="round_open",
-                message=message,
-                person_id=person.id,
+                key=f"round:{round_.id}:open:{person.id}", kind="round_open", view=view, person_id=person.id
             )
         )
-    await outbox.enqueue(session, envelopes, now=now)
+    await outbox.enqueue(session, envelopes, now=now, default_channel=defaults.channel)
     return OpenedRound(
         round_id=round_.id, unit_id=unit.id, day=round_.day, sent=len(envelopes), excused=excused
     )

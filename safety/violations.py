@@ -6,17 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from safety import clearance, outbox
 from safety.access import Actor
 from safety.clearance import QuizRules
-from safety.delivery import OutMessage
 from safety.outbox import Envelope
 from safety.roles import Role
-from safety.texts import t
+from safety.views import Text, View
 from storage import identity_queries as iq
 from storage import org_queries as oq
 from storage import quiz_queries as qq
@@ -103,13 +101,11 @@ async def _notify(
     now: datetime,
     rules: QuizRules,
 ) -> None:
-    tz = ZoneInfo(rules.timezone)
+    tz = await clearance.zone_of(session, person, rules.defaults)
     envelopes = []
 
     def add(to: Person, key: str, **params: object) -> None:
-        language = to.language or rules.default_language
-        text = t(
-            language,
+        text = Text(
             key,
             name=person.name,
             number=rule.number,
@@ -122,7 +118,7 @@ async def _notify(
             Envelope(
                 key=f"violation:{violation.id}:{key}:{to.id}",
                 kind="violation",
-                message=OutMessage(text),
+                view=View((text,)),
                 person_id=to.id,
             )
         )
@@ -144,4 +140,14 @@ async def _notify(
             if p.active
         ]:
             add(manager, "violation.notice_manager", count=len(earlier) + 1, history=history)
-    await outbox.enqueue(session, envelopes, now=now)
+    await outbox.enqueue(session, envelopes, now=now, default_channel=rules.defaults.channel)
+
+
+async def attach_photo(session: AsyncSession, *, violation_id: int, recorder_id: int, file_id: str) -> bool:
+    """The photo sent after recording becomes the violation's evidence (only its recorder may add it)."""
+    violation = await session.get(Violation, violation_id)
+    if violation is None or violation.recorded_by != recorder_id:
+        return False
+    violation.photo_file_id = file_id
+    session.add(violation)
+    return True

@@ -36,13 +36,17 @@ class PressContext:
     due_at: datetime
     unit: Unit
     duty: Duty | None  # None: the person is not expected in this round
-    has_digests: bool  # escalation digests list the round (they are edited after an answer)
+    has_digests: bool  # escalation (step) digests list the round (they are edited after an answer)
 
 
 async def press_context(session: AsyncSession, *, round_id: int, person_id: int) -> PressContext | None:
     """The round, its unit, the person's duty in it and whether digests list it; None: no such round."""
     ref = f"round:{round_id}"
-    digests = sa_select(col(Digest.id)).where(col(Digest.kind) == "checkin", col(Digest.ref) == ref).exists()
+    digests = (
+        sa_select(col(Digest.id))
+        .where(col(Digest.kind) == "checkin", col(Digest.ref) == ref, col(Digest.topic) == "step")
+        .exists()
+    )
     query: Any = (
         sa_select(
             col(Round.day),

@@ -1,14 +1,24 @@
-"""The async engine and sessions. Built once at start, disposed at shutdown."""
+"""The async engine and sessions. Built once at start, disposed at shutdown.
+
+SQLite as a real embedded default: a write transaction takes the database's write lock at its start
+(`BEGIN IMMEDIATE`), so it never fails half-way with `database is locked` when another writer got there
+first (a deferred transaction that read first cannot wait for the lock, it can only fail); and within one
+process, write sessions queue on an asyncio lock in arrival order, so they wait without polling SQLite's
+busy handler. Other processes (the CLI, a second worker) wait up to the busy timeout. Read-only sessions
+(`reading()`) take no lock: WAL readers never block and are never blocked.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,14 +35,22 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(connection: Any) -> None:
+    """Transactions begin with the write lock taken (autocommit connections, the readers, begin nothing)."""
+    if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def make_engine(url: str) -> AsyncEngine:
-    """An async engine; for SQLite the folder is created and WAL, a busy timeout and foreign keys are on."""
+    """An async engine; for SQLite the folder is created, WAL, a busy timeout and foreign keys are on, and
+    transactions begin immediate (the driver's own implicit BEGIN is switched off)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30, "isolation_level": None})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
@@ -44,6 +62,8 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        self._writer = asyncio.Lock() if self.is_sqlite else None
+        self._writing: asyncio.Task[Any] | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -51,6 +71,23 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
+        """A transaction: committed when the block ends, rolled back on an error."""
+        if self._writer is None:
+            async with self._transaction() as session:
+                yield session
+            return
+        if self._writing is not None and self._writing is asyncio.current_task():
+            raise RuntimeError("a write session inside another one on SQLite would wait for itself")
+        async with self._writer:
+            self._writing = asyncio.current_task()
+            try:
+                async with self._transaction() as session:
+                    yield session
+            finally:
+                self._writing = None
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[AsyncSession]:
         async with self._sessions() as session:
             try:
                 yield session
@@ -70,3 +107,31 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+_TRANSIENT_SQLSTATES = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, lock not available
+
+
+def is_transient(exc: BaseException | None) -> bool:
+    """An error that trying the same work again can cure: SQLite's `database is locked` / busy, a
+    PostgreSQL deadlock or serialization failure, a connection that dropped."""
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        text = str(exc.orig).lower()
+        if "database is locked" in text or "database is busy" in text:
+            return True
+        return getattr(exc.orig, "sqlstate", None) in _TRANSIENT_SQLSTATES or any(
+            state in text for state in _TRANSIENT_SQLSTATES
+        )
+    return False
+
+
+async def advisory_lock(session: AsyncSession, name: str) -> bool:
+    """Try to take a lock named `name` until the transaction ends: True if taken. PostgreSQL: an advisory
+    lock (other processes get False at once); SQLite: always True, the write transaction is exclusive."""
+    bind = session.bind
+    if bind is None or bind.dialect.name != "postgresql":
+        return True
+    result = await session.exec(select(func.pg_try_advisory_xact_lock(func.hashtext(name))))  # type: ignore[call-overload]
+    return bool(result.scalar_one())

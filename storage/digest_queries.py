@@ -1,4 +1,7 @@
-"""Queries for escalation digests: the digest rows, what they list, and who they went to."""
+"""Queries for digests: the digest rows, what they list, and who they went to.
+
+Several processes (or people) may extend the same digest at once: entries and recipients are inserted
+ignoring conflicts on their unique keys, and a new version is taken in one atomic statement."""
 
 from __future__ import annotations
 
@@ -6,13 +9,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import tuple_
-from sqlmodel import col, select
+from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.dialects import insert_ignoring_conflicts, insert_many
 from storage.models import Digest, DigestEntry, DigestRecipient
 
-DigestKey = tuple[str, str, str, int]  # kind, ref, unit_id, level
+DigestKey = tuple[str, str, str, str, int]  # kind, ref, unit_id, topic, level
 
 
 async def get_or_create_digests(
@@ -24,15 +27,24 @@ async def get_or_create_digests(
         return {}
 
     async def existing() -> dict[DigestKey, Digest]:
-        match = tuple_(col(Digest.kind), col(Digest.ref), col(Digest.unit_id), col(Digest.level)).in_(wanted)
-        rows = (await session.exec(select(Digest).where(match))).all()
-        return {(d.kind, d.ref, d.unit_id, d.level): d for d in rows}
+        columns = (
+            col(Digest.kind),
+            col(Digest.ref),
+            col(Digest.unit_id),
+            col(Digest.topic),
+            col(Digest.level),
+        )
+        rows = (await session.exec(select(Digest).where(tuple_(*columns).in_(wanted)))).all()
+        return {(d.kind, d.ref, d.unit_id, d.topic, d.level): d for d in rows}
 
     found = await existing()
     missing = [k for k in wanted if k not in found]
     if missing:
-        statement = insert_ignoring_conflicts(session, Digest, ["kind", "ref", "unit_id", "level"])
-        params = [{"kind": k, "ref": r, "unit_id": u, "level": lv, "version": 0} for k, r, u, lv in missing]
+        statement = insert_ignoring_conflicts(session, Digest, ["kind", "ref", "unit_id", "topic", "level"])
+        params = [
+            {"kind": k, "ref": r, "unit_id": u, "topic": tp, "level": lv, "version": 0}
+            for k, r, u, tp, lv in missing
+        ]
         await session.exec(statement, params=params)
         found = await existing()
     return found
@@ -40,10 +52,11 @@ async def get_or_create_digests(
 
 async def add_entries_many(
     session: AsyncSession, *, entries: Mapping[int, Sequence[int]]
-) -> dict[int, list[int]]:
-    """List obligations in digests (once each); returns every digest's listed obligations now."""
+) -> tuple[dict[int, list[int]], set[int]]:
+    """List obligations in digests (once each); returns every digest's listed obligations now, and the
+    digests that got new ones."""
     if not entries:
-        return {}
+        return {}, set()
     rows = (
         await session.exec(
             select(DigestEntry.digest_id, DigestEntry.obligation_id).where(
@@ -61,10 +74,10 @@ async def add_entries_many(
         if o not in listed[digest_id]
     ]
     if new:
-        await insert_many(session, DigestEntry, new)
+        await insert_many(session, DigestEntry, new, conflict=["digest_id", "obligation_id"])
         for row in new:
             listed[row["digest_id"]].add(row["obligation_id"])
-    return {digest_id: sorted(ids) for digest_id, ids in listed.items()}
+    return {digest_id: sorted(ids) for digest_id, ids in listed.items()}, {row["digest_id"] for row in new}
 
 
 async def recipients_of_many(
@@ -83,8 +96,24 @@ async def recipients_of_many(
     return found
 
 
-async def add_recipients(session: AsyncSession, *, rows: Sequence[dict[str, Any]]) -> None:
-    await insert_many(session, DigestRecipient, rows)
+async def add_recipients(session: AsyncSession, *, rows: Sequence[dict[str, Any]]) -> set[str]:
+    """Record recipients (once each, whoever else writes them); returns the outbox keys that are new."""
+    if not rows:
+        return set()
+    return set(
+        await insert_many(session, DigestRecipient, rows, conflict=["outbox_key"], returning="outbox_key")
+    )
+
+
+async def next_version(session: AsyncSession, *, digest_id: int) -> int:
+    """Take the digest's next version in one statement (concurrent editors each get their own)."""
+    result = await session.exec(
+        update(Digest)
+        .where(col(Digest.id) == digest_id)
+        .values(version=col(Digest.version) + 1)
+        .returning(col(Digest.version))
+    )
+    return int(result.scalar_one())
 
 
 async def entries_of(session: AsyncSession, *, digest_id: int) -> list[int]:
@@ -118,6 +147,7 @@ async def is_current_recipient(
         .join(DigestEntry, col(DigestEntry.digest_id) == col(Digest.id))
         .where(
             DigestEntry.obligation_id == obligation_id,
+            Digest.topic == "step",
             Digest.level == level,
             DigestRecipient.person_id == person_id,
         )
@@ -134,6 +164,7 @@ async def group_digest_units(session: AsyncSession, *, obligation_id: int, level
         .join(DigestEntry, col(DigestEntry.digest_id) == col(Digest.id))
         .where(
             DigestEntry.obligation_id == obligation_id,
+            Digest.topic == "step",
             Digest.level == level,
             col(DigestRecipient.group_unit_id).is_not(None),
         )

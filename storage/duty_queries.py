@@ -33,8 +33,8 @@ async def insert_round(session: AsyncSession, *, round_: Round) -> Round | None:
     return round_
 
 
-async def expected_members(session: AsyncSession, *, unit_id: str, channel: str) -> list[Person]:
-    """Active people of the unit who hold the staff role there and have bound a chat account."""
+async def expected_members(session: AsyncSession, *, unit_id: str) -> list[Person]:
+    """Active people of the unit who hold the staff role there and have bound a chat account (any channel)."""
     result = await session.exec(
         select(Person)
         .join(RoleAssignment, col(RoleAssignment.person_id) == col(Person.id))
@@ -44,7 +44,6 @@ async def expected_members(session: AsyncSession, *, unit_id: str, channel: str)
             col(Person.active).is_(True),
             RoleAssignment.role == "staff",
             RoleAssignment.unit_id == unit_id,
-            ChatIdentity.channel == channel,
         )
         .order_by(col(Person.employee_no))
     )
@@ -116,6 +115,16 @@ async def close_obligation(
         update(Obligation)
         .where(col(Obligation.id) == obligation_id, col(Obligation.state) == "open")
         .values(state=state, closed_by=by, closed_at=now, next_step_at=None, note=note)
+    )
+    return result.rowcount == 1
+
+
+async def decide_leave(session: AsyncSession, *, leave_id: int, status: str, by: int, now: datetime) -> bool:
+    """Compare-and-set: only a pending request is decided; True for the one caller that decided it."""
+    result = await session.exec(
+        update(Leave)
+        .where(col(Leave.id) == leave_id, col(Leave.status) == "pending")
+        .values(status=status, decided_by=by, decided_at=now)
     )
     return result.rowcount == 1
 

@@ -35,12 +35,15 @@ class DueObligation(NamedTuple):
     level: int
 
 
-class RoundDuty(NamedTuple):
-    """One obligation of a round as its digest shows it, with its subject's name and language."""
+class DutyRow(NamedTuple):
+    """One obligation as digests and reminders show it, with its subject's name and language."""
 
     id: int
     ref: str
     subject_id: int
+    unit_id: str
+    due_at: datetime
+    level: int
     state: str
     closed_by: int | None
     closed_at: datetime | None
@@ -94,7 +97,7 @@ async def set_steps(
             await session.exec(statement, params={"ids": list(chunk)})
 
 
-async def round_duties(session: AsyncSession, *, kind: str, refs: Sequence[str]) -> list[RoundDuty]:
+async def duties_of_refs(session: AsyncSession, *, kind: str, refs: Sequence[str]) -> list[DutyRow]:
     """The obligations of these references with their subjects' names, ordered by id."""
     if not refs:
         return []
@@ -103,6 +106,9 @@ async def round_duties(session: AsyncSession, *, kind: str, refs: Sequence[str])
             col(Obligation.id),
             col(Obligation.ref),
             col(Obligation.subject_id),
+            col(Obligation.unit_id),
+            col(Obligation.due_at),
+            col(Obligation.level),
             col(Obligation.state),
             col(Obligation.closed_by),
             col(Obligation.closed_at),
@@ -113,7 +119,7 @@ async def round_duties(session: AsyncSession, *, kind: str, refs: Sequence[str])
         .where(col(Obligation.kind) == kind, col(Obligation.ref).in_(list(refs)))
         .order_by(col(Obligation.id))
     )
-    return [RoundDuty._make(row) for row in (await session.exec(query)).all()]
+    return [DutyRow._make(row) for row in (await session.exec(query)).all()]
 
 
 async def names_of(session: AsyncSession, *, ids: Iterable[int]) -> list[PersonName]:

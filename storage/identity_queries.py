@@ -6,10 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.dialects import is_postgresql
 from storage.models import (
     AuditEntry,
     BindFailure,
@@ -48,6 +50,16 @@ async def identities_of_people(
         )
     )
     return {identity.person_id: identity for identity in result}
+
+
+async def bound_people(session: AsyncSession, *, person_ids: Sequence[int]) -> set[int]:
+    """Which of these people have bound a chat account on any channel."""
+    if not person_ids:
+        return set()
+    result = await session.exec(
+        select(ChatIdentity.person_id).where(col(ChatIdentity.person_id).in_(list(person_ids))).distinct()
+    )
+    return set(result.all())
 
 
 async def delete_identity(session: AsyncSession, *, identity_id: int) -> None:
@@ -99,6 +111,16 @@ async def person_with_roles(
     width = len(PersonRow._fields)
     roles = [(r[width], r[width + 1]) for r in rows if r[width] is not None and r[width + 1] is not None]
     return PersonRow._make(rows[0][:width]), roles, rows[0][width + 2]
+
+
+async def lock_account(session: AsyncSession, *, channel: str, external_id: str) -> None:
+    """Serialise binding tries of one chat account until the transaction ends, across processes, so the
+    failure count the lockout reads cannot be raced past. PostgreSQL: a transaction-scoped advisory lock;
+    SQLite: every write transaction holds the database's write lock from its start (storage.db)."""
+    if is_postgresql(session):
+        await session.exec(
+            sa_select(func.pg_advisory_xact_lock(func.hashtext(f"bind|{channel}|{external_id}")))  # type: ignore[call-overload]
+        )
 
 
 async def code_by_hash(session: AsyncSession, *, code_hash: str) -> BindingCode | None:

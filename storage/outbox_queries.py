@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, bindparam, func, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -31,30 +32,40 @@ def _error(text: str) -> str:
     return text[:ERROR_CHARS]
 
 
-def _pending_due(now: datetime) -> ColumnElement[bool]:
-    return and_(col(OutboxMessage.status) == PENDING, col(OutboxMessage.next_attempt_at) <= now)
+def _pending_due(channel: str, now: datetime) -> ColumnElement[bool]:
+    return and_(
+        col(OutboxMessage.channel) == channel,
+        col(OutboxMessage.status) == PENDING,
+        col(OutboxMessage.next_attempt_at) <= now,
+    )
 
 
-def _lease_expired(now: datetime, lease: timedelta) -> ColumnElement[bool]:
-    return and_(col(OutboxMessage.status) == SENDING, col(OutboxMessage.claimed_at) < now - lease)
+def _lease_expired(channel: str, now: datetime, lease: timedelta) -> ColumnElement[bool]:
+    return and_(
+        col(OutboxMessage.channel) == channel,
+        col(OutboxMessage.status) == SENDING,
+        col(OutboxMessage.claimed_at) < now - lease,
+    )
 
 
 async def claim_due(
     session: AsyncSession,
     *,
+    channel: str,
     now: datetime,
     worker: str,
     limit: int,
     lease: timedelta,
     expired_only: bool = False,
 ) -> list[OutboxMessage]:
-    """Claim up to `limit` due rows for `worker`, oldest due first; no other worker gets the same row.
+    """Claim up to `limit` due rows of `channel` for `worker`, oldest due first; no other worker gets the
+    same row.
 
     `expired_only` claims only rows whose lease expired (recovery after a crash; cheap to run rarely).
-    Both conditions use the ``ix_outbox_pending`` (status, next_attempt_at) index."""
+    Both conditions use the ``ix_outbox_due`` (channel, status, next_attempt_at) index."""
     if limit <= 0:
         return []
-    due = _lease_expired(now, lease) if expired_only else _pending_due(now)
+    due = _lease_expired(channel, now, lease) if expired_only else _pending_due(channel, now)
     candidates = (
         select(OutboxMessage.id)
         .where(due)
@@ -194,6 +205,42 @@ async def mark_failed(session: AsyncSession, *, row_id: int, error: str, count_a
 # recipients and edit targets
 
 
+async def channels_of_people(session: AsyncSession, *, person_ids: Iterable[int]) -> dict[int, str]:
+    """Each person's channel: the preferred one if they are bound there, else the one they bound first."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return {}
+    found: dict[int, str] = {}
+    query: Any = (
+        sa_select(col(ChatIdentity.person_id), col(ChatIdentity.channel), col(Person.preferred_channel))
+        .join(Person, col(Person.id) == col(ChatIdentity.person_id))
+        .order_by(col(ChatIdentity.bound_at), col(ChatIdentity.id))
+    )
+    for chunk in _chunks(ids):
+        for person_id, channel, preferred in (
+            await session.exec(query.where(col(ChatIdentity.person_id).in_(chunk)))
+        ).all():
+            if person_id not in found or channel == preferred:
+                found[person_id] = channel
+    return found
+
+
+async def channels_of_keys(session: AsyncSession, *, keys: Iterable[str]) -> dict[str, str]:
+    """The channel of each outbox row named by key (an edit goes through the channel of what it edits)."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return {}
+    query: Any = sa_select(col(OutboxMessage.key), col(OutboxMessage.channel))
+    found: dict[str, str] = {}
+    for chunk in _chunks(wanted):
+        found.update((await session.exec(query.where(col(OutboxMessage.key).in_(chunk)))).all())
+    return found
+
+
+def _chunks(items: Sequence[Any], size: int = 1000) -> Iterable[Sequence[Any]]:
+    return (items[start : start + size] for start in range(0, len(items), size))
+
+
 @dataclass(frozen=True)
 class PersonTarget:
     person: Person
@@ -250,15 +297,15 @@ async def newer_edit_exists(session: AsyncSession, *, row_id: int, edit_of: str)
 # progress
 
 
-async def count_left(session: AsyncSession, *, now: datetime, horizon: timedelta) -> int:
-    """Rows still to do: claimed ones, and pending ones due before now + horizon."""
+async def count_left(session: AsyncSession, *, channel: str, now: datetime, horizon: timedelta) -> int:
+    """Rows of `channel` still to do: claimed ones, and pending ones due before now + horizon."""
     result = await session.exec(
         select(func.count())
         .select_from(OutboxMessage)
         .where(
             or_(
-                col(OutboxMessage.status) == SENDING,
-                _pending_due(now + horizon),
+                and_(col(OutboxMessage.channel) == channel, col(OutboxMessage.status) == SENDING),
+                _pending_due(channel, now + horizon),
             )
         )
     )

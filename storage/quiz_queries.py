@@ -67,13 +67,20 @@ async def advance(session: AsyncSession, *, attempt_id: int, position: int, gain
     return result.rowcount == 1
 
 
-async def set_picked(session: AsyncSession, *, item_id: int, picked: list[int]) -> bool:
+async def toggle_picked(session: AsyncSession, *, item_id: int, option: int) -> int | None:
+    """Flip one option of an unanswered item in one statement (XOR as (a | b) - (a & b), which both
+    backends have); returns the new mask, None when the item is answered. Two quick taps both land."""
+    bit = 1 << option
+    mask = col(QuizItem.picked_mask)
     result = await session.exec(
         update(QuizItem)
         .where(col(QuizItem.id) == item_id, col(QuizItem.answered_at).is_(None))
-        .values(picked=picked)
+        .values(picked_mask=mask.op("|")(bit) - mask.op("&")(bit))
+        .returning(mask)
+        .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    value = result.scalar_one_or_none()
+    return int(value) if value is not None else None
 
 
 async def expire_attempts(session: AsyncSession, *, now: datetime) -> int:

@@ -17,7 +17,7 @@ from safety.roles import ROLES
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("bot", "handlers", "jobs", "safety", "storage")
 KEY_RE = re.compile(r"^[a-z_]+(\.[a-z0-9_]+)+$")
-TEXT_FUNCS = {"t", "text"}
+TEXT_FUNCS = {"t", "text", "Text"}
 
 
 def _used_keys() -> set[tuple[str, int, str]]:

@@ -1,37 +1,47 @@
-"""The Telegram channel: `safety.delivery.Channel` over PTB's `Bot`, with its own HTTP connection pool.
+"""The Telegram channel: `safety.delivery.Channel` over PTB's `Bot`, and the one send budget of the bot
+account shared by the Application's direct replies (through `BudgetLimiter`) and the outbox dispatcher.
 
-The dispatcher paces itself, so no AIORateLimiter sits in this path, and its requests use a pool of their
-own: a fan-out never takes the connections the Application needs to answer people.
+The dispatcher's requests use a connection pool of their own, so a fan-out never takes the connections the
+Application needs to answer people; both take every counted call from the same `SendBudget`.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import asyncio
 import logging
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import (
-    BadRequest,
-    ChatMigrated,
-    Forbidden,
-    NetworkError,
-    RetryAfter,
-    TelegramError,
-)
-from telegram.ext import Application
+from telegram import Bot
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import BaseRateLimiter
 from telegram.request import HTTPXRequest
 
-from jobs.dispatcher import DispatchConfig, Dispatcher
-from safety import callbacks
-from safety.delivery import OutMessage, RateLimited, Recipient, Rejected, Sent, Transient, Unreachable
+from handlers.render import markup_of, message_text
+from jobs.send_budget import SendBudget
+from safety.delivery import RateLimited, Recipient, Rejected, Sent, Transient, Unreachable
+from safety.views import View, render
 
 logger = logging.getLogger(__name__)
 NAME = "telegram"
 NOT_MODIFIED = "message is not modified"
-DISPATCHER_KEY = "dispatcher"
-CONFIG_KEY = "dispatch_config"
+# Bot API methods that put a message into a chat or change one: they count against Telegram's limits.
+COUNTED = frozenset(
+    {
+        "sendMessage",
+        "sendPhoto",
+        "sendDocument",
+        "sendLocation",
+        "sendMediaGroup",
+        "copyMessage",
+        "forwardMessage",
+        "editMessageText",
+        "editMessageCaption",
+        "editMessageReplyMarkup",
+        "editMessageMedia",
+    }
+)
 
 
 def _chat(chat_id: str) -> int | str:
@@ -43,9 +53,10 @@ def _seconds(value: int | float | timedelta) -> float:
 
 
 class TelegramChannel:
-    """Sends and edits messages; buttons carry callback data signed for the recipient (groups: person 0)."""
+    """Sends and edits views; buttons carry callback data signed for the recipient (groups: person 0)."""
 
     name = NAME
+    can_edit = True
 
     def __init__(self, bot: Bot, secret: bytes) -> None:
         self.bot = bot
@@ -53,13 +64,7 @@ class TelegramChannel:
 
     @classmethod
     def create(
-        cls,
-        *,
-        token: str,
-        base_url: str,
-        secret: bytes,
-        connections: int = 10,
-        read_timeout: float = 10.0,
+        cls, *, token: str, base_url: str, secret: bytes, connections: int = 10, read_timeout: float = 10.0
     ) -> TelegramChannel:
         """A channel with its own Bot and connection pool (`base_url` without the token, e.g. …/bot)."""
         request = HTTPXRequest(
@@ -77,40 +82,27 @@ class TelegramChannel:
     async def stop(self) -> None:
         await self.bot.shutdown()
 
-    def _markup(self, recipient: Recipient, message: OutMessage) -> InlineKeyboardMarkup | None:
-        if not message.buttons:
-            return None
-        person = recipient.person_id or 0
-        rows = [
-            [
-                InlineKeyboardButton(
-                    b.label,
-                    callback_data=callbacks.encode(self.secret, person_id=person, action=b.action, arg=b.arg),
-                )
-                for b in row
-            ]
-            for row in message.buttons
-        ]
-        return InlineKeyboardMarkup(rows)
+    def _rendered(self, recipient: Recipient, view: View) -> tuple[str, Any]:
+        rendered = render(view, recipient.language)
+        return message_text(rendered), markup_of(
+            rendered, secret=self.secret, person_id=recipient.person_id or 0
+        )
 
-    async def send(self, recipient: Recipient, message: OutMessage) -> Sent:
+    async def send(self, recipient: Recipient, view: View) -> Sent:
+        text, markup = self._rendered(recipient, view)
         try:
             sent = await self.bot.send_message(
-                chat_id=_chat(recipient.chat_id),
-                text=message.text,
-                reply_markup=self._markup(recipient, message),
+                chat_id=_chat(recipient.chat_id), text=text, reply_markup=markup
             )
         except TelegramError as exc:
             raise _translate(exc) from exc
         return Sent(chat_id=str(sent.chat_id), message_id=sent.message_id)
 
-    async def edit(self, recipient: Recipient, message_id: int, message: OutMessage) -> None:
+    async def edit(self, recipient: Recipient, message_id: int, view: View) -> None:
+        text, markup = self._rendered(recipient, view)
         try:
             await self.bot.edit_message_text(
-                chat_id=_chat(recipient.chat_id),
-                message_id=message_id,
-                text=message.text,
-                reply_markup=self._markup(recipient, message),
+                chat_id=_chat(recipient.chat_id), message_id=message_id, text=text, reply_markup=markup
             )
         except BadRequest as exc:
             if NOT_MODIFIED in exc.message.lower():
@@ -133,41 +125,42 @@ def _translate(exc: TelegramError) -> Exception:
     return Transient(reason=f"{type(exc).__name__}: {exc.message}")
 
 
-# -- with the Application ----------------------------------------------------------------------------------
+class BudgetLimiter(BaseRateLimiter[int]):
+    """PTB's rate limiter for the Application's own calls (answers to people): each counted call takes a
+    reply token from the account's send budget, ahead of any bulk send; a 429 pauses the whole budget and
+    the call is tried again after it (`max_retries` times)."""
 
+    def __init__(self, budget: SendBudget, max_retries: int = 2) -> None:
+        self.budget = budget
+        self.max_retries = max_retries
 
-async def start_dispatcher(app: Application[Any, Any, Any, Any, Any, Any]) -> Dispatcher:
-    """Build the dispatcher's channel (its own Bot and pool, same token and Bot API) and start both.
+    async def initialize(self) -> None:
+        return None
 
-    Reads `app.bot_data["services"]` (database, secret, clock, language) and the DispatchConfig that
-    build_application put in `app.bot_data["dispatch_config"]`; the dispatcher lands in
-    `app.bot_data["dispatcher"]` (its `wake()` makes it look for new rows at once)."""
-    services = app.bot_data["services"]
-    config: DispatchConfig = app.bot_data.get(CONFIG_KEY) or DispatchConfig()
-    if config.default_language != services.default_language:
-        config = dataclasses.replace(config, default_language=services.default_language)
-    token = app.bot.token
-    channel = TelegramChannel.create(
-        token=token,
-        base_url=app.bot.base_url.removesuffix(token),
-        secret=services.callback_secret,
-        connections=config.concurrency + 2,
-    )
-    await channel.start()
-    dispatcher = Dispatcher(services.database, channel, config, clock=services.clock)
-    await dispatcher.start()
-    app.bot_data[DISPATCHER_KEY] = dispatcher
-    return dispatcher
+    async def shutdown(self) -> None:
+        return None
 
-
-async def stop_dispatcher(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Stop the dispatcher (draining in-flight sends) and close its connection pool."""
-    dispatcher = app.bot_data.pop(DISPATCHER_KEY, None)
-    if dispatcher is None:
-        return
-    try:
-        await dispatcher.stop()
-    finally:
-        channel = dispatcher.channel
-        if isinstance(channel, TelegramChannel):
-            await channel.stop()
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        chat = data.get("chat_id")
+        counted = endpoint in COUNTED and chat is not None
+        for attempt in range(self.max_retries + 1):
+            if counted:
+                await self.budget.reply(str(chat), is_group=str(chat).startswith("-"))
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                self.budget.pause(_seconds(exc.retry_after))
+                if attempt == self.max_retries:
+                    raise
+                logger.warning("answer rate limited: every send waits %.1f s", _seconds(exc.retry_after))
+                if not counted:
+                    await asyncio.sleep(_seconds(exc.retry_after))
+        raise AssertionError("unreachable")

@@ -22,7 +22,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from bot.app import quiet_http_logs
+from bot.app import defaults_from, quiet_http_logs
 from bot.channels.telegram import TelegramChannel
 from bot.settings import SettingsError, load_settings
 from jobs.dispatcher import DispatchConfig, Dispatcher
@@ -40,7 +40,6 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--base-url", help="Bot API base without the token, e.g. http://127.0.0.1:8080/bot")
     parser.add_argument("--token", help="default: SAFETYBOT_TELEGRAM_TOKEN (prefer it: argv is visible)")
     parser.add_argument("--rate", type=float, help="this process's share of SAFETYBOT_SEND_RATE, msg/s")
-    parser.add_argument("--headroom", type=float, default=DispatchConfig.headroom)
     parser.add_argument("--concurrency", type=int, default=DispatchConfig.concurrency)
     parser.add_argument("--lease", type=float, default=DispatchConfig.lease.total_seconds(), help="seconds")
     parser.add_argument("--worker-id")
@@ -58,10 +57,9 @@ async def run(args: argparse.Namespace) -> int:
         return 2
     config = DispatchConfig(
         send_rate=args.rate or settings.send_rate,
-        headroom=args.headroom,
         concurrency=args.concurrency,
         lease=timedelta(seconds=args.lease),
-        default_language=settings.language,
+        defaults=defaults_from(settings),
     )
     channel = TelegramChannel.create(
         token=token,

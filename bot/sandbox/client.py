@@ -151,6 +151,14 @@ class SandboxClient:
         answer = await self._call("POST", "send", json={"user_id": user_id, "text": text, "chat_id": chat_id})
         return self._sent(self._chat(user_id, chat_id), answer)
 
+    async def edit_text(
+        self, user_id: int, message_id: int, text: str, *, chat_id: int | None = None
+    ) -> dict[str, Any]:
+        """Edit a message this person sent (the bot gets an edited_message update)."""
+        body = {"user_id": user_id, "message_id": message_id, "text": text, "chat_id": chat_id}
+        answer = await self._call("POST", "edit", json=body)
+        return dict(answer["message"])
+
     async def share_contact(
         self,
         user_id: int,

@@ -121,6 +121,22 @@ class UsersHandler(ApiHandler):
         await self.run(action)
 
 
+class EditHandler(ApiHandler):
+    """A person edits a message they sent (Telegram then sends the bot an `edited_message`)."""
+
+    async def post(self) -> None:
+        async def action() -> Any:
+            data = self.body()
+            user_id, chat_id = self.chat_id(data)
+            text = str(data.get("text") or "")
+            if not text.strip() or u16len(text) > TEXT_LIMIT:
+                raise PageError(400, "text is empty or too long")
+            msg = self.sandbox.state.user_edit(user_id, chat_id, self.arg(data, "message_id"), text)
+            return {"message": self.sandbox.state.view(msg), "seq": self.sandbox.state.seq}
+
+        await self.run(action)
+
+
 class SendHandler(ApiHandler):
     async def post(self) -> None:
         async def action() -> Any:

@@ -226,6 +226,16 @@ class SandboxState:
         self.enqueue_update("message", self.to_api(msg))
         return msg
 
+    def user_edit(self, user_id: int, chat_id: int, message_id: int, text: str) -> StoredMessage:
+        """A user edits one of their own messages; it becomes an `edited_message` update."""
+        msg = self.find(chat_id, message_id)
+        if msg is None or msg.from_bot or msg.sender_id != user_id:
+            raise KeyError(f"message {message_id} of user {user_id} not found in chat {chat_id}")
+        content: dict[str, Any] = {"text": text, "entities": command_entities(text) or None}
+        self.edit(msg, content, msg.reply_markup)
+        self.enqueue_update("edited_message", self.to_api(msg))
+        return msg
+
     def press(self, user_id: int, chat_id: int, message_id: int, data: str) -> CallbackQuery:
         self.ensure_user(user_id)
         msg = self.find(chat_id, message_id)

@@ -15,6 +15,7 @@ from bot.sandbox.page_actions import (
     PageError,
     PhotoHandler,
     PressHandler,
+    EditHandler,
     SendHandler,
     UsersHandler,
     value,
@@ -185,6 +186,7 @@ def routes(sandbox: SandboxServer) -> list[tuple[str, type[RequestHandler], dict
     api: dict[str, type[ApiHandler]] = {
         "users": UsersHandler,
         "send": SendHandler,
+        "edit": EditHandler,
         "contact": ContactHandler,
         "location": LocationHandler,
         "photo": PhotoHandler,

@@ -12,6 +12,7 @@ from storage.models.duty import (
     OfficialDay,
     OutboxMessage,
     Round,
+    SendShare,
 )
 from storage.models.org import (
     AuditEntry,
@@ -46,6 +47,7 @@ __all__ = [
     "QuizItem",
     "RoleAssignment",
     "Round",
+    "SendShare",
     "Unit",
     "Violation",
     "utcnow",

@@ -73,13 +73,15 @@ class Leave(SQLModel, table=True):
 
 
 class ChatState(SQLModel, table=True):
-    """What the bot waits for from a person next (a note, a location), kept across restarts."""
+    """The flow a person is in (a report, a violation, a check-in issue) and its state, kept across
+    restarts; `version` makes every change a compare-and-set."""
 
     __tablename__ = "chat_states"
 
     person_id: int = Field(primary_key=True, foreign_key="people.id")
-    kind: str = Field(max_length=32)
+    kind: str = Field(max_length=32)  # the flow's name
     data: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    version: int = Field(default=0)
     updated_at: datetime = Field(default_factory=utcnow)
 
 
@@ -111,15 +113,18 @@ class Obligation(SQLModel, table=True):
 
 
 class Digest(SQLModel, table=True):
-    """One escalation digest: a unit, a kind, a reference (the round) and a step, sent to its recipients."""
+    """One message about many people's duties: a unit, a kind, a reference (the round) and a topic — an
+    escalation step (`step`, with its level) or an alert to leaders (`issue`, `not_cleared`, …) — sent to
+    its recipients and edited (a new `version`) as the listed duties change."""
 
     __tablename__ = "digests"
-    __table_args__ = (UniqueConstraint("kind", "ref", "unit_id", "level", name="uq_digest"),)
+    __table_args__ = (UniqueConstraint("kind", "ref", "unit_id", "topic", "level", name="uq_digest"),)
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=32)
     ref: str = Field(max_length=64)
     unit_id: str = Field(foreign_key="units.id", max_length=64)
+    topic: str = Field(default="step", max_length=16)
     level: int
     version: int = Field(default=0)
     created_at: datetime = Field(default_factory=utcnow)
@@ -140,12 +145,13 @@ class DigestRecipient(SQLModel, table=True):
     """Who a digest went to (a person or a unit's group chat) and the outbox row that carries it."""
 
     __tablename__ = "digest_recipients"
+    __table_args__ = (UniqueConstraint("outbox_key", name="uq_digest_recipients_outbox_key"),)
 
     id: int | None = Field(default=None, primary_key=True)
     digest_id: int = Field(foreign_key="digests.id", index=True)
     person_id: int | None = Field(default=None, foreign_key="people.id", index=True)
     group_unit_id: str | None = Field(default=None, max_length=64)
-    outbox_key: str = Field(max_length=160)
+    outbox_key: str = Field(max_length=160)  # unique: one row per recipient, whoever writes it
 
 
 # --- delivery -----------------------------------------------------------------------------------------------
@@ -155,14 +161,15 @@ class OutboxMessage(SQLModel, table=True):
     """A proactive message, written in the same transaction as its cause; sent once by the dispatcher."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_pending", "status", "next_attempt_at"),)
+    __table_args__ = (Index("ix_outbox_due", "channel", "status", "next_attempt_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True, max_length=160)  # idempotency key, e.g. obligation:812:level:2:person:44
+    channel: str = Field(max_length=16)  # the channel that sends it (the recipient's preferred one)
     kind: str = Field(max_length=32)
     person_id: int | None = Field(default=None, foreign_key="people.id", index=True)
     chat_id: str | None = Field(default=None, max_length=64)  # a group chat; else the person's chat
-    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))  # a view (safety.views)
     edit_of: str | None = Field(default=None, max_length=160)  # key of the message this one edits
     status: str = Field(default="pending", max_length=16)  # pending, sending, sent, failed
     attempts: int = Field(default=0)
@@ -174,3 +181,14 @@ class OutboxMessage(SQLModel, table=True):
     sent_message_id: int | None = None
     error: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class SendShare(SQLModel, table=True):
+    """A process sending on a channel, seen recently: the channel's send rate is split among the live ones
+    (jobs.send_budget), so that N processes never send N times the channel's limit."""
+
+    __tablename__ = "send_shares"
+
+    worker: str = Field(primary_key=True, max_length=64)
+    channel: str = Field(max_length=16, index=True)
+    seen_at: datetime = Field(default_factory=utcnow)

@@ -44,6 +44,7 @@ class Person(SQLModel, table=True):
     cleared: bool = Field(default=False)  # cleared for duty: a full-score quiz (考试满分方可上岗)
     cleared_until: date | None = None  # optional renewal date of the clearance
     unreachable: bool = Field(default=False)  # the chat answered 403 (blocked the bot)
+    preferred_channel: str | None = Field(default=None, max_length=16)  # of the channels they are bound on
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -60,7 +61,8 @@ class RoleAssignment(SQLModel, table=True):
 
 
 class ChatIdentity(SQLModel, table=True):
-    """A chat account bound to a person; one account per person and channel."""
+    """A chat account bound to a person; one account per person and channel (a person may be bound on
+    several channels)."""
 
     __tablename__ = "chat_identities"
     __table_args__ = (

@@ -75,10 +75,14 @@ class QuizItem(SQLModel, table=True):
     options: list[str] = Field(sa_column=Column(JSON, nullable=False))  # in the order shown
     answer: list[int] = Field(sa_column=Column(JSON, nullable=False))  # indexes into the shown options
     explanation: str = Field(default="", max_length=2000)
-    picked: list[int] | None = Field(default=None, sa_column=Column(JSON, nullable=True))  # multi: toggles
+    picked_mask: int = Field(default=0)  # multi: the toggled options as bits, flipped in one statement
     chosen: list[int] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     correct: bool | None = None
     answered_at: datetime | None = None
+
+    @property
+    def picked(self) -> list[int]:
+        return [i for i in range(len(self.options)) if self.picked_mask >> i & 1]
 
 
 class Clearance(SQLModel, table=True):

@@ -18,8 +18,9 @@ from bot.channels.telegram import TelegramChannel
 from bot.sandbox import SandboxServer, SandboxUser
 from jobs.dispatcher import DispatchConfig, Dispatcher
 from safety.callbacks import derive_secret
-from safety.delivery import OutMessage
+from jobs.send_budget import ChatShape, SendBudget
 from safety.outbox import Envelope, enqueue
+from safety.views import Action, Text, View
 from storage import org_queries
 from storage.db import Database
 from storage.models import ChatIdentity, OutboxMessage, Person, Unit
@@ -36,9 +37,21 @@ FAST = DispatchConfig(
     poll_interval=0.05,
     recover_every=0.5,
     lease=timedelta(seconds=5),
-    private_interval=0.1,  # the sandbox's limits are scaled by 10 in these tests
-    group_interval=0.3,
 )
+TELEGRAM = "telegram"
+
+
+def scaled_budget(rate: float, scale: float = 10.0) -> SendBudget:
+    """The send budget for a sandbox whose limits are scaled by `scale` (per chat too)."""
+    return SendBudget(rate, private=ChatShape(scale, 2.0), group=ChatShape(scale * 20 / 60, 3.0))
+
+
+def literal(text: str, buttons: Iterable[Iterable[tuple[str, str, str]]] = ()) -> View:
+    """A view of plain text and buttons with plain labels (label, action, arg)."""
+    rows = tuple(
+        tuple(Action(Text("delivery.raw", value=label), a, arg) for label, a, arg in row) for row in buttons
+    )
+    return View((text,), rows)
 
 
 def utcnow() -> datetime:
@@ -100,15 +113,15 @@ async def make_team(
 
 
 def envelope(
-    person_id: int, key: str, text: str | None = None, *, message: OutMessage | None = None, **kwargs: Any
+    person_id: int, key: str, text: str | None = None, *, view: View | None = None, **kwargs: Any
 ) -> Envelope:
-    message = message or OutMessage(text=key if text is None else text)
-    return Envelope(key=key, kind="test", person_id=person_id, message=message, **kwargs)
+    view = view or literal(key if text is None else text)
+    return Envelope(key=key, kind="test", person_id=person_id, view=view, **kwargs)
 
 
 async def put(db: Database, envelopes: Iterable[Envelope]) -> int:
     async with db.session() as session:
-        return await enqueue(session, list(envelopes), now=utcnow())
+        return await enqueue(session, list(envelopes), now=utcnow(), default_channel=TELEGRAM)
 
 
 async def rows(db: Database) -> dict[str, OutboxMessage]:
@@ -151,6 +164,7 @@ async def dispatching(
         token=TOKEN, base_url=server.bot_api_base, secret=SECRET, read_timeout=read_timeout
     )
     await channel.start()
+    kwargs.setdefault("budget", scaled_budget(config.send_rate))
     try:
         yield Dispatcher(db, channel, config, **kwargs)
     finally:

@@ -5,15 +5,15 @@ from __future__ import annotations
 import asyncio
 
 from bot.sandbox import SandboxServer
-from safety.delivery import Button, OutMessage
+from safety.views import View
 from storage.db import Database
-from tests.delivery.helpers import chat_of, dispatching, envelope, make_team, put, rows
+from tests.delivery.helpers import chat_of, dispatching, envelope, literal, make_team, put, rows
 
-BUTTONS = ((Button("提醒", "nudge", "7"), Button("已处理", "handled", "7")),)
+BUTTONS = [[("提醒", "nudge", "7"), ("已处理", "handled", "7")]]
 
 
-def digest(done: int, buttons: tuple[tuple[Button, ...], ...] = BUTTONS) -> OutMessage:
-    return OutMessage(f"爆破班 07:30 班前确认 {done}/10", buttons)
+def digest(done: int, buttons: list[list[tuple[str, str, str]]] = BUTTONS) -> View:
+    return literal(f"爆破班 07:30 班前确认 {done}/10", buttons)
 
 
 async def test_an_edit_changes_the_sent_message_and_only_the_newest_edit_is_sent(
@@ -21,7 +21,7 @@ async def test_an_edit_changes_the_sent_message_and_only_the_newest_edit_is_sent
 ) -> None:
     team = await make_team(db, 1, server=sandbox)
     leader = team.leader
-    await put(db, [envelope(leader, "digest:1", message=digest(8))])
+    await put(db, [envelope(leader, "digest:1", view=digest(8))])
     async with dispatching(db, sandbox) as dispatcher, asyncio.timeout(15):
         await dispatcher.run_until_idle()
         (original,) = sandbox.state.chat_messages(chat_of(leader))
@@ -29,8 +29,8 @@ async def test_an_edit_changes_the_sent_message_and_only_the_newest_edit_is_sent
         await put(
             db,
             [
-                envelope(leader, "digest:1:v2", message=digest(9), edit_of="digest:1"),
-                envelope(leader, "digest:1:v3", message=digest(10, ()), edit_of="digest:1"),
+                envelope(leader, "digest:1:v2", view=digest(9), edit_of="digest:1"),
+                envelope(leader, "digest:1:v3", view=digest(10, []), edit_of="digest:1"),
             ],
         )
         await dispatcher.run_until_idle()
@@ -50,8 +50,8 @@ async def test_an_edit_waits_for_its_message_to_be_sent(db: Database, sandbox: S
     await put(
         db,
         [
-            envelope(leader, "digest:2", message=digest(3)),
-            envelope(leader, "digest:2:v2", message=digest(4), edit_of="digest:2"),
+            envelope(leader, "digest:2", view=digest(3)),
+            envelope(leader, "digest:2:v2", view=digest(4), edit_of="digest:2"),
         ],
     )
     async with dispatching(db, sandbox) as dispatcher, asyncio.timeout(15):
@@ -63,10 +63,10 @@ async def test_an_edit_waits_for_its_message_to_be_sent(db: Database, sandbox: S
 
 async def test_an_unchanged_edit_counts_as_done(db: Database, sandbox: SandboxServer) -> None:
     team = await make_team(db, 1, server=sandbox)
-    await put(db, [envelope(team.leader, "digest:3", message=digest(5))])
+    await put(db, [envelope(team.leader, "digest:3", view=digest(5))])
     async with dispatching(db, sandbox) as dispatcher, asyncio.timeout(15):
         await dispatcher.run_until_idle()
-        await put(db, [envelope(team.leader, "digest:3:v2", message=digest(5), edit_of="digest:3")])
+        await put(db, [envelope(team.leader, "digest:3:v2", view=digest(5), edit_of="digest:3")])
         await dispatcher.run_until_idle()
     edits = [r for r in sandbox.requests if r.method == "editMessageText"]
     assert [r.status for r in edits] == [400], "Telegram: message is not modified"

@@ -7,7 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import select
 
-from safety import checkin_digest
+from safety import duty_pictures
+from safety.config import Defaults
+from safety.digests import step_view
+from safety.views import render
 from storage import escalation_queries as eq
 from storage.checkin_queries import record_checkin
 from storage.db import Database
@@ -58,12 +61,14 @@ async def test_round_picture_names_subjects_and_closers(db: Database) -> None:
         first.state, first.closed_by, first.closed_at = "acknowledged", PEOPLE, NOW
         session.add(first)
     async with db.session() as session:
-        picture = await checkin_digest.load_round(session, ref="round:1", default_timezone="Asia/Shanghai")
-    assert picture is not None and len(picture.obligations) == PEOPLE
+        pictures = await duty_pictures.load(session, kind="checkin", refs=["round:1"], defaults=Defaults())
+    picture = pictures["round:1"]
+    assert len(picture.duties) == PEOPLE
     assert picture.name(second.subject_id) == "人2" and picture.name(PEOPLE) == f"人{PEOPLE}"
-    assert picture.obligations[0].state == "acknowledged" and picture.obligations[0].closed_by == PEOPLE
-    message = checkin_digest.render_digest(picture, language="zh-CN", listed={second.id or 0})
+    assert picture.duties[0].state == "acknowledged" and picture.duties[0].closed_by == PEOPLE
+    message = render(step_view(picture, "t1", {second.id or 0}), "zh-CN")
     assert f"人1（人{PEOPLE}" in message.text, message.text[:300]
+    assert [b.arg for row in message.buttons for b in row] == [f"{second.id}.r", f"{second.id}.x", f"{second.id}.h"]
 
 
 async def test_record_checkin_once_closes_the_duty_and_a_racing_second_changes_nothing(db: Database) -> None:

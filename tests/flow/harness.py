@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -14,14 +14,16 @@ from sqlmodel import col, func, select, update
 from telegram import Update
 from telegram.ext import Application
 
-from bot.app import build_application, opened
+from bot.app import build_application, defaults_from, opened
 from bot.sandbox import Limits, SandboxClient, SandboxServer, SandboxUser
 from bot.settings import Settings
-from handlers.context import Services
+from bot.services import Services
 from jobs import duty
 from jobs.dispatcher import DispatchConfig
+from jobs.send_budget import ChatShape, SendBudget
 from safety import onboarding
 from safety.callbacks import derive_secret
+from safety.delivery import Channel
 from safety.imports.results import ImportReport
 from safety.imports.service import import_org_file
 from storage import org_queries as oq
@@ -110,6 +112,7 @@ async def running_bot(
     clock: Clock | None = None,
     tick_seconds: float = 3600.0,
     cleared: bool = True,
+    extra_channels: Sequence[Channel] = (),
 ) -> AsyncIterator[Harness]:
     """The bot with the org imported. Duty ticks run on the JobQueue every `tick_seconds` (rarely, by
     default: tests call Harness.tick() with the clock where they want it)."""
@@ -131,13 +134,19 @@ async def running_bot(
         )
     settings = Settings(database_url=db.url, telegram_token=None, _env_file=None)  # type: ignore[call-arg]
     services = Services(
-        database_url=db.url, callback_secret=derive_secret(TOKEN), clock=clock, tick_seconds=tick_seconds
+        database_url=db.url,
+        callback_secret=derive_secret(TOKEN),
+        defaults=defaults_from(settings),
+        clock=clock,
+        tick_seconds=tick_seconds,
+        round_seconds=tick_seconds,
+        send_rate=3000,
+        extra_channels=list(extra_channels),
     )
+    # The send budget paced for the sandbox's limits (scaled by 100), the dispatcher polling often.
+    services.budget = SendBudget(3000, private=ChatShape(100.0, 2.0), group=ChatShape(2000 / 60, 20.0))
     app = build_application(settings, token=TOKEN, base_url=server.bot_api_base, services=services)
-    # The outbox dispatcher paced for the sandbox's limits (scaled by 100), polling often.
-    app.bot_data["dispatch_config"] = DispatchConfig(
-        send_rate=3000, private_interval=0.01, group_interval=0.03, poll_interval=0.05
-    )
+    app.bot_data["dispatch_config"] = DispatchConfig(send_rate=3000, poll_interval=0.05)
     client = SandboxClient(server.url)
     try:
         async with opened(app), client:

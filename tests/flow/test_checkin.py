@@ -231,7 +231,8 @@ async def test_not_cleared_cannot_check_in_fit_and_the_leader_is_told(bot: Harne
     )
     assert refusal["text"] == zh("checkin.not_cleared")
     await bot.drain()
-    assert zh("checkin.not_cleared_alert", unit="爆破班", name="王二") in await bot_texts(bot, "L1")
+    notice = zh("checkin.not_cleared_digest", unit="爆破班", count=1, names="王二")
+    assert notice in await bot_texts(bot, "L1")
     async with bot.db.session() as session:
         assert (await session.exec(select(CheckIn))).all() == []
 

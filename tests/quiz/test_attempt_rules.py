@@ -13,6 +13,7 @@ from safety.clearance import QuizRules
 from safety.imports.questions_service import import_questions_file
 from safety.imports.service import import_org_file
 from safety.quiz import Step
+from safety.views import View, render
 from storage.db import Database
 from storage.models import ChatIdentity, Obligation, OutboxMessage, Person, QuizAttempt, QuizItem
 
@@ -112,7 +113,7 @@ async def test_a_pass_clears_until_a_renewal_date_and_a_lapse_requires_the_quiz_
             await session.exec(select(OutboxMessage).where(OutboxMessage.person_id == person.id))
         ).all()
     assert created >= 1 and requirement.subject_id == person.id and requirement.note == "renewal"
-    assert any("上岗资格到期复考" in n.payload["text"] for n in notices)
+    assert any("上岗资格到期复考" in render(View.from_payload(n.payload), "zh-CN").text for n in notices)
 
 
 async def test_new_bound_staff_get_one_quiz_requirement(db: Database) -> None:
