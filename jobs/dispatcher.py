@@ -33,6 +33,7 @@ from jobs.dispatch_config import DispatchConfig
 from jobs.dispatch_outcomes import DispatchStats, SentRecorder, record_failure
 from jobs.dispatch_rows import Job, prepare, recheck_edits
 from jobs.send_budget import SendBudget
+from jobs.send_shares import SendShares
 from safety.delivery import Channel, Sent
 from storage import outbox_queries as oq
 from storage.db import Database
@@ -67,6 +68,9 @@ class Dispatcher:
         self.rng = rng or random.Random()
         self.stats = DispatchStats()
         self.budget = budget or SendBudget(config.send_rate)
+        self.shares = SendShares(
+            db, channel=channel.name, worker=self.worker_id, budget=self.budget, clock=clock
+        )
         self._ready: deque[Job] = deque()
         self._delayed: list[tuple[float, int, Job]] = []  # (chat turn, seq, job), claimed and booked
         self._chat_slots: dict[str, float] = {}  # chat -> the latest turn a held job of it has
@@ -90,6 +94,7 @@ class Dispatcher:
         if self._task is not None:
             raise RuntimeError("the dispatcher is already running")
         self._stopping.clear()
+        await self.shares.join()
         self._task = asyncio.create_task(self._main(until_idle=False), name="outbox-dispatcher")
         logger.info(
             "outbox dispatcher %s started on %s: %.1f msg/s with the replies, %d in flight",
@@ -110,12 +115,17 @@ class Dispatcher:
             task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        await self.shares.leave()
         logger.info("outbox dispatcher %s stopped: %s", self.worker_id, self.summary())
 
     async def run_until_idle(self, *, horizon: timedelta = timedelta(minutes=10)) -> DispatchStats:
         """Dispatch until no row is left to do (claimed anywhere, or pending and due within `horizon`)."""
         self._stopping.clear()
-        await self._main(until_idle=True, horizon=horizon)
+        await self.shares.join()
+        try:
+            await self._main(until_idle=True, horizon=horizon)
+        finally:
+            await self.shares.leave()
         return self.stats
 
     def request_stop(self) -> None:

@@ -32,8 +32,11 @@ async def start_dispatchers(app: Application[Any, Any, Any, Any, Any, Any], serv
     await telegram.start()
     assert services.budget is not None
     channels: list[tuple[Any, SendBudget]] = [(telegram, services.budget)]
-    shapes = {"private": services.budget.private, "group": services.budget.group}
-    channels += [(channel, SendBudget(config.send_rate, **shapes)) for channel in services.extra_channels]
+    private, group = services.budget.private, services.budget.group
+    channels += [
+        (channel, SendBudget(config.send_rate, private=private, group=group))
+        for channel in services.extra_channels
+    ]
     for channel, budget in channels:
         dispatcher = Dispatcher(services.database, channel, config, budget=budget, clock=services.clock)
         await dispatcher.start()

@@ -4,8 +4,9 @@
         [--rate 30] [--concurrency 8] [--lease 60] [--until-idle] [--stats-out FILE]
 
 Runs until SIGTERM/SIGINT (in-flight sends are drained), or with --until-idle until no outbox row is left.
-Options default to the SAFETYBOT_* settings. Several workers may run side by side on PostgreSQL; give each
-its share of the rate (`--rate`), since the pacing is per process. The database must be migrated.
+Options default to the SAFETYBOT_* settings. Several workers (and the bot) may run side by side on
+PostgreSQL: `--rate` is the account's whole limit, split evenly among the live sending processes through
+the database (jobs.send_shares). The database must be migrated.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--database-url")
     parser.add_argument("--base-url", help="Bot API base without the token, e.g. http://127.0.0.1:8080/bot")
     parser.add_argument("--token", help="default: SAFETYBOT_TELEGRAM_TOKEN (prefer it: argv is visible)")
-    parser.add_argument("--rate", type=float, help="this process's share of SAFETYBOT_SEND_RATE, msg/s")
+    parser.add_argument("--rate", type=float, help="the account's limit (SAFETYBOT_SEND_RATE), shared, msg/s")
     parser.add_argument("--concurrency", type=int, default=DispatchConfig.concurrency)
     parser.add_argument("--lease", type=float, default=DispatchConfig.lease.total_seconds(), help="seconds")
     parser.add_argument("--worker-id")
