@@ -68,7 +68,11 @@ async def test_round_picture_names_subjects_and_closers(db: Database) -> None:
     assert picture.duties[0].state == "acknowledged" and picture.duties[0].closed_by == PEOPLE
     message = render(step_view(picture, "t1", {second.id or 0}), "zh-CN")
     assert f"人1（人{PEOPLE}" in message.text, message.text[:300]
-    assert [b.arg for row in message.buttons for b in row] == [f"{second.id}.r", f"{second.id}.x", f"{second.id}.h"]
+    assert [b.arg for row in message.buttons for b in row] == [
+        f"{second.id}.r",
+        f"{second.id}.x",
+        f"{second.id}.h",
+    ]
 
 
 async def test_record_checkin_once_closes_the_duty_and_a_racing_second_changes_nothing(db: Database) -> None:
