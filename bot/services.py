@@ -20,7 +20,7 @@ from safety.calendar import WorkCalendar
 from safety.clearance import QuizRules
 from safety.config import Defaults
 from safety.delivery import Channel
-from storage.db import Database
+from storage.db import Database, is_transient
 
 
 def utc_now() -> datetime:
@@ -63,6 +63,9 @@ class Services:
     async def reading(self) -> AsyncIterator[AsyncSession]:
         async with self.database.reading() as session:
             yield session
+
+    def retryable(self, error: BaseException | None) -> bool:
+        return is_transient(error)
 
     def wake_dispatchers(self) -> None:
         """New outbox rows were committed: send them now rather than at the next poll."""

@@ -41,6 +41,10 @@ class Runtime(Protocol):
 
     def wake_dispatchers(self) -> None: ...
 
+    def retryable(self, error: BaseException | None) -> bool:
+        """Whether processing the update again can cure this error (a transient database error)."""
+        ...
+
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     """PTB creates one context per update and shares it across handler groups, so the guard's actor sticks."""

@@ -6,30 +6,31 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections import OrderedDict
 
 from telegram import Update
 from telegram.error import TelegramError
 
 from handlers.context import BotContext
-from storage.db import is_transient
 
 logger = logging.getLogger(__name__)
 RETRIES = 3
 BACKOFF = 0.05  # seconds, doubled per try, with jitter
-_tries: OrderedDict[int, int] = OrderedDict()  # update id -> retries so far (the latest few hundred)
+_tries: dict[int, int] = {}  # id of an Update being retried -> retries so far
 
 
 async def on_error(update: object, context: BotContext) -> None:
-    if isinstance(update, Update) and is_transient(context.error):
-        tries = _tries.get(update.update_id, 0)
+    if isinstance(update, Update) and context.runtime.retryable(context.error):
+        key = id(update)  # the same object comes back here while it is processed again
+        tries = _tries.get(key, 0)
         if tries < RETRIES:
-            _tries[update.update_id] = tries + 1
-            while len(_tries) > 512:
-                _tries.popitem(last=False)
+            _tries[key] = tries + 1
             logger.warning("update %s failed (%s); processing it again", update.update_id, context.error)
-            await asyncio.sleep(BACKOFF * 2**tries * random.uniform(0.5, 1.5))
-            await context.application.process_update(update)  # the person's turn is still held
+            try:
+                await asyncio.sleep(BACKOFF * 2**tries * random.uniform(0.5, 1.5))
+                await context.application.process_update(update)  # the person's turn is still held
+            finally:
+                if not tries:  # the first retry's frame outlives the later ones: it cleans up
+                    _tries.pop(key, None)
             return
     logger.error("update failed: %r", context.error, exc_info=context.error)
     if not isinstance(update, Update):
