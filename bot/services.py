@@ -35,7 +35,7 @@ class Services:
     data_dir: Path = Path("data")
     clock: Callable[[], datetime] = utc_now
     tick_seconds: float = 5.0  # how often escalation steps fire
-    round_seconds: float = 1.0  # how often opened windows are looked for (rounds open within this)
+    round_seconds: float = 0.25  # how often opened windows are looked for (rounds open within this)
     send_rate: float = 30.0  # the Telegram account's limit, replies and bulk together
     quiz_rules: QuizRules = field(default_factory=QuizRules)
     rng: random.Random = field(default_factory=random.Random, repr=False)

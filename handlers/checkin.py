@@ -86,7 +86,8 @@ async def _record(update: Update, context: BotContext, round_id: int, *, fit: bo
             )
         elif outcome.answer is not Answer.NOT_CLEARED and actor.waiting_for is not None:
             await flows.end(session, person_id=actor.person_id)  # an answer ends a half-done issue
-    context.runtime.wake_dispatchers()
+    if outcome.notified:
+        context.runtime.wake_dispatchers()
     await _tell(update, context, outcome)
 
 

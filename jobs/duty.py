@@ -1,7 +1,7 @@
 """Scheduled duty work on the JobQueue (APScheduler): opening rounds, the escalation tick, housekeeping.
 
-- Rounds open within about a second of `opens`: a one-second job looks at the units' schedules kept in
-  memory (refreshed every minute, with the holiday calendar) and goes to the database only when a unit's
+- Rounds open within about a second of `opens`: a job four times a second looks at the units' schedules kept
+  in memory (refreshed every minute, with the holiday calendar) and goes to the database only when a unit's
   window has opened and its round is not there yet; then the dispatchers are woken at once.
 - The escalation tick runs every `tick_seconds`; on PostgreSQL only one process ticks at a time (a
   transaction-scoped advisory lock), on SQLite the tick's transaction holds the write lock.
@@ -33,7 +33,7 @@ from storage.db import advisory_lock
 
 logger = logging.getLogger(__name__)
 TICK_SECONDS = 5.0  # a step fires within this (plus the tick's own time) of its due moment: well inside 15 s
-ROUND_CHECK_SECONDS = 1.0
+ROUND_CHECK_SECONDS = 0.25  # a look at schedules in memory: microseconds, so often is cheap
 REFRESH_SECONDS = 60.0
 TICK_LOCK = "safetybot:escalation-tick"
 
@@ -156,7 +156,7 @@ def schedule(
     app.bot_data["round_opener"] = opener
     kwargs = {"misfire_grace_time": 600, "coalesce": True, "max_instances": 1, "replace_existing": True}
     jobs = (
-        ("rounds", opener.run, round_seconds, 1.0 - time.time() % 1.0 + 0.05),  # just after each second
+        ("rounds", opener.run, round_seconds, round_seconds),
         ("escalation", tick, tick_seconds, tick_seconds),
         ("housekeeping", housekeeping, REFRESH_SECONDS, random.uniform(1.0, 5.0)),
     )

@@ -23,7 +23,7 @@ from safety.views import Line, View
 from storage import checkin_queries as cq
 from storage import duty_queries as dq
 from storage import org_queries as oq
-from storage.models import CheckIn, Person, Round, Unit
+from storage.models import CheckIn, Round, Unit
 
 NOTE_LIMIT = 500
 
@@ -44,6 +44,7 @@ class AnswerOutcome:
     answer: Answer
     time: str = ""  # local HH:MM of the check-in (or of the earlier one)
     due: str = ""
+    notified: bool = False  # outbox rows were written (an alert, digest edits): wake the dispatchers
 
 
 async def answer(
@@ -75,7 +76,7 @@ async def answer(
         return AnswerOutcome(Answer.ALREADY, time=local_hhmm(duty.checked_in_at, tz), due=due)
     if fit and not actor.cleared:
         await _alert_leaders(session, unit, ref, duty.obligation_id, NOT_CLEARED, now=now, defaults=defaults)
-        return AnswerOutcome(Answer.NOT_CLEARED, due=due)
+        return AnswerOutcome(Answer.NOT_CLEARED, due=due, notified=True)
     schedule = Schedule.of(unit)
     if fit and schedule is not None and schedule.require_location and location is None:
         return AnswerOutcome(Answer.NEED_LOCATION, due=due)
@@ -101,7 +102,8 @@ async def answer(
         await _alert_leaders(session, unit, ref, duty.obligation_id, ISSUE, now=now, defaults=defaults)
     if found.has_digests:  # before the first escalation step no digest lists the round yet
         await digests.refresh(session, kind="checkin", ref=ref, now=now, defaults=defaults)
-    return AnswerOutcome(status, time=local_hhmm(now, tz), due=due)
+    notified = status is Answer.ISSUE or found.has_digests
+    return AnswerOutcome(status, time=local_hhmm(now, tz), due=due, notified=notified)
 
 
 async def _alert_leaders(
@@ -129,17 +131,6 @@ async def _alert_leaders(
         topic=topic,
     )
     await digests.send(session, [request], now=now, defaults=defaults)
-
-
-async def todays_round(
-    session: AsyncSession, *, person: Person, now: datetime, defaults: Defaults
-) -> Round | None:
-    """The round of the person's own team today, if one is open."""
-    unit = await session.get(Unit, person.unit_id)
-    if unit is None:
-        return None
-    day = defaults.today(now, unit.timezone)
-    return await dq.round_by_unit_day(session, unit_id=unit.id, day=day)
 
 
 @dataclass(frozen=True)

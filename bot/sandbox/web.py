@@ -11,11 +11,11 @@ from bot.sandbox.limits import apply_config, config_dict
 from bot.sandbox.page_actions import (
     ApiHandler,
     ContactHandler,
+    EditHandler,
     LocationHandler,
     PageError,
     PhotoHandler,
     PressHandler,
-    EditHandler,
     SendHandler,
     UsersHandler,
     value,

@@ -17,8 +17,8 @@ from sqlmodel import col, insert, select
 from bot.channels.telegram import TelegramChannel
 from bot.sandbox import SandboxServer, SandboxUser
 from jobs.dispatcher import DispatchConfig, Dispatcher
-from safety.callbacks import derive_secret
 from jobs.send_budget import ChatShape, SendBudget
+from safety.callbacks import derive_secret
 from safety.outbox import Envelope, enqueue
 from safety.views import Action, Text, View
 from storage import org_queries

@@ -6,8 +6,8 @@ import asyncio
 
 from bot.sandbox import Limits, SandboxServer
 from jobs.dispatcher import DispatchConfig
-from safety import callbacks
 from jobs.send_budget import SendBudget
+from safety import callbacks
 from safety.outbox import Envelope
 from storage.db import Database
 from tests.delivery.helpers import (

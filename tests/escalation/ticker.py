@@ -1,5 +1,5 @@
-"""`python -m tests.escalation.ticker URL NOW`: one process running the escalation tick (jobs.duty.tick, as the
-bot's JobQueue does) at the moment NOW until nothing is due any more; prints how many it moved itself."""
+"""`python -m tests.escalation.ticker URL NOW`: one process running the escalation tick (jobs.duty.tick, as
+the bot's JobQueue does) at the moment NOW until nothing is due any more; prints how many it moved itself."""
 
 from __future__ import annotations
 

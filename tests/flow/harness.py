@@ -16,8 +16,8 @@ from telegram.ext import Application
 
 from bot.app import build_application, defaults_from, opened
 from bot.sandbox import Limits, SandboxClient, SandboxServer, SandboxUser
-from bot.settings import Settings
 from bot.services import Services
+from bot.settings import Settings
 from jobs import duty
 from jobs.dispatcher import DispatchConfig
 from jobs.send_budget import ChatShape, SendBudget

@@ -23,7 +23,12 @@ source: 测试题库（示例）
 prohibitions:
   - {number: 1, title: 严禁违章作业, text: 严禁违章指挥、违章作业。}
 questions:
-  - {id: m-1, prohibition: 1, type: multi, stem: 哪些属于违章（ ）, options: [酒后上岗, 正确佩戴安全帽, 无证作业], answer: AC}
+  - id: m-1
+    prohibition: 1
+    type: multi
+    stem: 哪些属于违章（ ）
+    options: [酒后上岗, 正确佩戴安全帽, 无证作业]
+    answer: AC
 """
 
 
