@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.cli_clear import clear_command
 from bot.cli_import import import_app
 from bot.settings import settings_or_exit
 
@@ -147,6 +148,7 @@ async def _load_calendar(url: str) -> WorkCalendar:
 
 
 app.add_typer(import_app, name="import")
+app.command("clear")(clear_command)
 
 
 def main() -> None:

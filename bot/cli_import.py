@@ -2,7 +2,8 @@
 transaction.
 
 Mounted by bot.cli as `app.add_typer(import_app, name="import")`. Problems are printed as `FILE:LINE: message`
-(`FILE: message` for a problem with the file as a whole) and the exit code is 1; on success the counts are
+(`FILE: message` for a problem with the file as a whole, such as a corrupt file), at most the first
+MAX_KEPT (100) and then one line counting the others, and the exit code is 1; on success the counts are
 printed and the exit code is 0. Progress of large files goes to stderr. A database failure during the
 import (rolled back) exits 2 with one line.
 """
@@ -12,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
 
@@ -20,10 +23,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.settings import Settings, settings_or_exit
+from safety.clearance import QuizRules
 from safety.imports import (
     ImportRejected,
     ImportReport,
-    Problem,
     Progress,
     import_org_file,
     import_roster_file,
@@ -54,6 +57,14 @@ Importer = Callable[[AsyncSession, Path, Progress], Awaitable[R | ImportRejected
 
 def _database_url(option: str | None, settings: Settings) -> str:
     return option or settings.database_url
+
+
+def quiz_rules(settings: Settings) -> QuizRules:
+    """The quiz rules as the running bot has them (clearance days, zone): imports that record a cleared_on
+    date and `safetybot clear` apply the same ones."""
+    from bot.app import quiz_rules_from
+
+    return quiz_rules_from(settings)
 
 
 def _stage(language: str, stage: str) -> str:
@@ -101,17 +112,19 @@ def _execute(url: str, path: Path, importer: Importer[R], language: str) -> R | 
         raise typer.Exit(2) from None
 
 
-def _refuse(path: Path, problems: tuple[Problem, ...], language: str) -> NoReturn:
-    for item in problems:
+def _refuse(path: Path, result: ImportRejected, language: str) -> NoReturn:
+    for item in result.problems:
         where = f"{path}:{item.line}" if item.line > 0 else f"{path}"
         typer.echo(f"{where}: {item.text(language)}", err=True)
-    typer.echo(t(language, "import_cli.problems_found", path=path, count=len(problems)), err=True)
+    if result.omitted:
+        typer.echo(t(language, "import_cli.more_problems", count=f"{result.omitted:,}"), err=True)
+    typer.echo(t(language, "import_cli.problems_found", path=path, count=f"{result.total:,}"), err=True)
     raise typer.Exit(1)
 
 
 def _finish(path: Path, result: ImportReport | ImportRejected, language: str) -> None:
     if isinstance(result, ImportRejected):
-        _refuse(path, result.problems, language)
+        _refuse(path, result, language)
     for kind, counts in result.as_dict().items():
         typer.echo(t(language, "import_cli.counts", kind=t(language, f"import_cli.kind_{kind}"), **counts))
     totals = {
@@ -122,16 +135,19 @@ def _finish(path: Path, result: ImportReport | ImportRejected, language: str) ->
         "unchanged": result.unchanged,
     }
     typer.echo(t(language, "import_cli.counts", kind=t(language, "import_cli.kind_total"), **totals))
+    if result.clearances is not None:
+        typer.echo(t(language, "import_cli.clearances", **asdict(result.clearances)))
 
 
 @import_app.command("org")
 def import_org_command(file: FileArgument, database_url: DatabaseOption = None) -> None:
     """Units, people, check-in schedules and escalation policies from an org YAML file."""
     settings = settings_or_exit()
+    rules, now = quiz_rules(settings), datetime.now(UTC)
     result = _execute(
         _database_url(database_url, settings),
         file,
-        lambda s, p, pr: import_org_file(s, p, progress=pr),
+        lambda s, p, pr: import_org_file(s, p, progress=pr, rules=rules, now=now),
         settings.language,
     )
     _finish(file, result, settings.language)
@@ -139,12 +155,14 @@ def import_org_command(file: FileArgument, database_url: DatabaseOption = None) 
 
 @import_app.command("roster")
 def import_roster_command(file: FileArgument, database_url: DatabaseOption = None) -> None:
-    """People from a roster (.csv or .xlsx): employee_no,name,phone,unit,roles (roles joined by ';')."""
+    """People from a roster (.csv or .xlsx): employee_no,name,phone,unit,roles (roles joined by ';'), and
+    optionally cleared_on (YYYY-MM-DD: the ten-prohibitions exam passed outside the bot)."""
     settings = settings_or_exit()
+    rules, now = quiz_rules(settings), datetime.now(UTC)
     result = _execute(
         _database_url(database_url, settings),
         file,
-        lambda s, p, pr: import_roster_file(s, p, progress=pr),
+        lambda s, p, pr: import_roster_file(s, p, progress=pr, rules=rules, now=now),
         settings.language,
     )
     _finish(file, result, settings.language)
@@ -163,7 +181,7 @@ def import_holidays_command(file: FileArgument, database_url: DatabaseOption = N
         language,
     )
     if isinstance(result, ImportRejected):
-        _refuse(file, result.problems, language)
+        _refuse(file, result, language)
     _holidays_done(result, language)
 
 
@@ -200,7 +218,7 @@ def import_questions_command(file: FileArgument, database_url: DatabaseOption = 
         language,
     )
     if isinstance(result, ImportRejected):
-        _refuse(file, result.problems, language)
+        _refuse(file, result, language)
     _questions_done(result, language)
 
 

@@ -17,7 +17,8 @@ Invisible or control, here:
   pattern often used to send "empty" messages.
 Spaces (Zs) are visible as spaces and are not refused here: keys refuse every space anyway (one word), and
 in names the odd ones (no-break space U+00A0, ideographic space U+3000, U+2000-U+200A, ...) are read as an
-ordinary space (`plain_spaces`), so that 张　三 and 张 三 are the same name.
+ordinary space (`plain_spaces`), so that a name padded with an ideographic space, as Chinese rosters
+often do, is the same name as with an ordinary one.
 """
 
 from __future__ import annotations

@@ -1,8 +1,11 @@
 """Importing the organisation file and the roster: validate the whole file, then apply all-or-nothing.
 
 Entry points take an open session (the caller's transaction) and return plain data: an `ImportReport`
-(counts) or an `ImportRejected` (problems with line numbers; nothing was written). Problem codes are the
-`import_problem.*` keys of the language catalogs (`safety.imports.problems.problem_codes()`).
+(counts) or an `ImportRejected` (problems with line numbers, the first 100 kept and the rest counted;
+nothing was written). Problem codes are the `import_problem.*` keys of the language catalogs
+(`safety.imports.problems.problem_codes()`). Keys and names with invisible or control characters are
+refused (safety.textcheck); size and row limits: safety.imports.files. People's `cleared_on` dates are
+recorded by safety.prior_clearance.
 """
 
 from safety.imports.escalation import ESCALATION_KINDS, resolve_policy

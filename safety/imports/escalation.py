@@ -6,6 +6,10 @@ block is stored on every top-level unit, merged per kind under that unit's own b
 win); other units store only their own block. The policy that applies to a unit for one kind is therefore
 the first one found walking from the unit up to its root (`resolve_policy`), and the built-in defaults of the
 escalation engine apply when none is found. Re-importing recomputes the same JSON, so it stays idempotent.
+
+The kinds a policy may name are the duty kinds that have a module (`safety.kinds.KIND_NAMES`): a policy for
+any other kind (one whose feature has not landed, or a typo) is an import error naming the known kinds,
+never a policy that silently does nothing.
 """
 
 from __future__ import annotations
@@ -17,9 +21,10 @@ from yaml.nodes import Node
 
 from safety.imports.fields import format_duration, parse_duration
 from safety.imports.yamlnodes import NodeReader, line_of
+from safety.kinds import KIND_NAMES
 from safety.roles import ROLES
 
-ESCALATION_KINDS = ("checkin", "card_ack", "rectification", "quiz", "accident_ack")
+ESCALATION_KINDS = KIND_NAMES
 SPECIAL_TARGETS = ("self", "group")
 TARGETS = frozenset(SPECIAL_TARGETS) | ROLES
 

@@ -16,7 +16,6 @@ holiday (the one it makes up for). Importing the same file again writes nothing 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -25,9 +24,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from yaml.nodes import Node
 
 from safety.calendar import HOLIDAY_NAMES, LIBRARY_YEARS, holiday_id
+from safety.imports.fields import parse_date
+from safety.imports.files import Unreadable, read_text
 from safety.imports.problems import Problem, sorted_problems
-from safety.imports.results import ImportRejected
-from safety.imports.service import read_text
+from safety.imports.results import ImportRejected, rejected
 from safety.imports.yamlnodes import NodeReader, compose, line_of
 from storage import calendar_queries, org_queries
 from storage.calendar_queries import YearChange
@@ -37,7 +37,6 @@ HOLIDAY_KEYS = ("name", "from", "to")
 MIN_YEAR, MAX_YEAR = 2000, 2100
 MAX_HOLIDAY_DAYS = 15  # the longest official holiday so far is 9 days; more is a typo
 SUBJECT_MAX = 128
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 Day = tuple[date, bool, str | None]  # (day, is_workday, holiday id)
 
@@ -108,7 +107,7 @@ def _year(reader: NodeReader, node: Node) -> int | None:
     value = reader.text(node, "year")
     if value is None:
         return None
-    if not value.isdigit() or not MIN_YEAR <= int(value) <= MAX_YEAR:
+    if not (value.isascii() and value.isdigit()) or not MIN_YEAR <= int(value) <= MAX_YEAR:
         reader.add(line_of(node), "bad_year", value=value, min=MIN_YEAR, max=MAX_YEAR)
         return None
     return int(value)
@@ -117,10 +116,7 @@ def _year(reader: NodeReader, node: Node) -> int | None:
 def _date(reader: NodeReader, value: str | None, line: int, field: str, year: int | None) -> date | None:
     if value is None:
         return None
-    try:
-        day = date.fromisoformat(value) if _DATE.match(value) else None
-    except ValueError:
-        day = None
+    day = parse_date(value)
     if day is None:
         reader.add(line, "bad_date", field=field, value=value)
         return None
@@ -207,9 +203,10 @@ def _nearest(spans: list[_Span], day: date) -> str | None:
 async def import_holidays_file(
     session: AsyncSession, path: Path, *, channel: str = "cli", actor_id: int | None = None
 ) -> HolidaysReport | ImportRejected:
-    text = read_text(path)
-    if isinstance(text, tuple):
-        return ImportRejected(text)
+    try:
+        text = read_text(path)
+    except Unreadable as exc:
+        return rejected([exc.problem])
     return await import_holidays(session, text, source=path.name, channel=channel, actor_id=actor_id)
 
 
@@ -225,7 +222,7 @@ async def import_holidays(
     transaction; one AuditEntry (`import.holidays`) per applied import."""
     plan = parse_holidays(text)
     if isinstance(plan, tuple):
-        return ImportRejected(plan)
+        return rejected(plan)
     change = await calendar_queries.replace_year(session, year=plan.year, days=plan.days)
     report = HolidaysReport(plan=plan, change=change, library_year=plan.year in LIBRARY_YEARS)
     await org_queries.add_audit_entry(

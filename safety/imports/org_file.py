@@ -12,34 +12,34 @@ safety.imports.escalation.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from yaml.nodes import Node, ScalarNode
+from yaml.nodes import Node
 
 from safety.imports.escalation import merge_policies, parse_policy
 from safety.imports.fields import (
     TIMEZONE_MAX,
     UNIT_ID_MAX,
     UNIT_NAME_MAX,
-    check_days,
     check_id,
     check_name,
-    check_time,
     check_timezone,
 )
-from safety.imports.people import RawPerson, validate_people
+from safety.imports.people import RawPerson, TodayOf, validate_people
 from safety.imports.plan import OrgPlan, PersonSpec, UnitSpec
 from safety.imports.problems import Problem, problem, sorted_problems
+from safety.imports.schedules import parse_checkin, parse_group_chat
 from safety.imports.yamlnodes import NodeReader, compose, line_of
+
+# a time zone (None: the SAFETYBOT_TIMEZONE default) -> today's date there
+TodayIn = Callable[[str | None], date]
 
 TOP_KEYS = ("timezone", "units", "people", "escalation")
 UNIT_KEYS = ("id", "name", "parent", "timezone", "checkin", "escalation", "group_chat", "children")
-CHECKIN_KEYS = ("days", "opens", "due")
-CHECKIN_OPTIONAL = ("items", "require_location")
-MAX_ITEMS = 12
-ITEM_MAX_LEN = 60
-PERSON_KEYS = ("employee_no", "name", "phone", "unit", "roles")
+PERSON_KEYS = ("employee_no", "name", "phone", "unit", "roles", "cleared_on")
 
 
 @dataclass
@@ -56,8 +56,9 @@ class _Draft:
     group_chat: str | None = None
 
 
-def parse_org(text: str) -> OrgPlan | tuple[Problem, ...]:
-    """A validated plan, or every problem found in the file (sorted by line)."""
+def parse_org(text: str, *, today_in: TodayIn | None = None) -> OrgPlan | tuple[Problem, ...]:
+    """A validated plan, or every problem found in the file (sorted by line). `today_in`: the clock that
+    refuses a cleared_on in the future, in each person's unit's time zone (None: not checked)."""
     root, problems = compose(text)
     if root is None:
         return tuple(problems)
@@ -76,13 +77,20 @@ def parse_org(text: str) -> OrgPlan | tuple[Problem, ...]:
     units = _link_units(reader, drafts, timezone, org_policy)
     people = None
     if "people" in top:
-        known = {d.id for d in drafts}
-        people = _people(reader, top["people"], known)
+        today_of = _today_of(today_in, {u.id: u.timezone for u in units or []}, timezone)
+        people = _people(reader, top["people"], {d.id for d in drafts}, today_of)
     if reader.problems or units is None:
         return sorted_problems(reader.problems)
     return OrgPlan(
         timezone, tuple(units), tuple(people) if people is not None else None, org_policy, units_line
     )
+
+
+def _today_of(today_in: TodayIn | None, zones: dict[str, str | None], default: str | None) -> TodayOf | None:
+    """Today in a unit's zone (its own or inherited; the file's while the tree is invalid)."""
+    if today_in is None:
+        return None
+    return lambda unit_id: today_in(zones.get(unit_id, default))
 
 
 def _timezone(reader: NodeReader, node: Node | None) -> str | None:
@@ -114,83 +122,16 @@ def _walk_units(reader: NodeReader, node: Node, nested_parent: str | None, out: 
             parent=parent,
             parent_line=line_of(keys["parent"]) if "parent" in keys else line,
             timezone=_timezone(reader, keys.get("timezone")),
-            checkin=_checkin(reader, keys["checkin"]) if "checkin" in keys else None,
+            checkin=parse_checkin(reader, keys["checkin"]) if "checkin" in keys else None,
             escalation=parse_policy(reader, keys["escalation"], "escalation")
             if "escalation" in keys
             else None,
-            group_chat=_group_chat(reader, keys["group_chat"]) if "group_chat" in keys else None,
+            group_chat=parse_group_chat(reader, keys["group_chat"]) if "group_chat" in keys else None,
         )
         if unit_id is not None:
             out.append(draft)
         if "children" in keys:
             _walk_units(reader, keys["children"], unit_id, out)
-
-
-def _checkin(reader: NodeReader, node: Node) -> dict[str, Any] | None:
-    keys = reader.mapping(node, "checkin", CHECKIN_KEYS + CHECKIN_OPTIONAL, required=CHECKIN_KEYS)
-    if keys is None or any(k not in keys for k in CHECKIN_KEYS):
-        return None
-    extra = _checkin_options(reader, keys)
-    days_node = keys["days"]
-    days_items = reader.texts(days_node, "days")
-    days = None
-    if days_items is not None:
-        raw: str | list[str] = [d.lower() for d, _ in days_items]
-        if isinstance(days_node, ScalarNode):
-            raw = raw[0] if raw else ""
-        days = check_days(raw, line_of(days_node), reader.problems)
-    times = {}
-    for field in ("opens", "due"):
-        text = reader.text(keys[field], field)
-        if text is not None:
-            times[field] = check_time(text, field, line_of(keys[field]), reader.problems)
-    opens, due = times.get("opens"), times.get("due")
-    if opens and due and opens >= due:
-        reader.add(line_of(keys["opens"]), "opens_not_before_due", opens=opens, due=due)
-        return None
-    if days is None or not opens or not due or extra is None:
-        return None
-    return {"days": days, "opens": opens, "due": due, **extra}
-
-
-def _group_chat(reader: NodeReader, node: Node) -> str | None:
-    """The unit's group chat id (a negative number on Telegram): an escalation target (`to: group`)."""
-    value = reader.text(node, "group_chat")
-    if value is not None and not (value.lstrip("-").isdigit() and len(value) <= 20):
-        reader.add(
-            line_of(node), "wrong_type", field="group_chat", expected="a chat id such as -1001234567890"
-        )
-        return None
-    return value
-
-
-def _checkin_options(reader: NodeReader, keys: dict[str, Node]) -> dict[str, Any] | None:
-    """Optional `items` (the unit's own checklist, else the defaults) and `require_location` (true/false)."""
-    extra: dict[str, Any] = {}
-    before = len(reader.problems)
-    if "items" in keys:
-        items = reader.texts(keys["items"], "items")
-        if items is not None:
-            if not items:
-                reader.add(line_of(keys["items"]), "empty_list", field="items")
-            elif len(items) > MAX_ITEMS:
-                reader.add(line_of(keys["items"]), "too_long", field="items", max=MAX_ITEMS)
-            for text, line in items:
-                if len(text) > ITEM_MAX_LEN:
-                    reader.add(line, "too_long", field="items", max=ITEM_MAX_LEN)
-            extra["items"] = [text for text, _ in items]
-    if "require_location" in keys:
-        flag = reader.text(keys["require_location"], "require_location")
-        if flag is not None and flag.lower() not in {"true", "false", "yes", "no"}:
-            reader.add(
-                line_of(keys["require_location"]),
-                "wrong_type",
-                field="require_location",
-                expected="true or false",
-            )
-        elif flag is not None and flag.lower() in {"true", "yes"}:
-            extra["require_location"] = True
-    return extra if len(reader.problems) == before else None
 
 
 def _link_units(
@@ -270,7 +211,9 @@ def _report_cycles(reader: NodeReader, parents: dict[str, str | None], first_lin
             state[visited] = 2
 
 
-def _people(reader: NodeReader, node: Node, known_units: set[str]) -> list[PersonSpec] | None:
+def _people(
+    reader: NodeReader, node: Node, known_units: set[str], today_of: TodayOf | None
+) -> list[PersonSpec] | None:
     items = reader.sequence(node, "people")
     if items is None:
         return None
@@ -279,7 +222,11 @@ def _people(reader: NodeReader, node: Node, known_units: set[str]) -> list[Perso
         keys = reader.mapping(item, "person", PERSON_KEYS)
         if keys is None:
             continue
-        texts = {k: reader.text(keys[k], k) for k in ("employee_no", "name", "phone", "unit") if k in keys}
+        texts = {
+            k: reader.text(keys[k], k)
+            for k in ("employee_no", "name", "phone", "unit", "cleared_on")
+            if k in keys
+        }
         roles = reader.texts(keys["roles"], "roles") if "roles" in keys else []
         raws.append(
             RawPerson(
@@ -290,12 +237,12 @@ def _people(reader: NodeReader, node: Node, known_units: set[str]) -> list[Perso
                 unit=texts.get("unit"),
                 roles=roles or [],
                 unit_line=line_of(keys["unit"]) if "unit" in keys else None,
+                cleared_on=texts.get("cleared_on"),
+                cleared_on_line=line_of(keys["cleared_on"]) if "cleared_on" in keys else None,
             )
         )
 
     def check_unit(unit_id: str, line: int) -> Problem | None:
         return None if unit_id in known_units else problem(line, "unknown_unit", id=unit_id)
 
-    people, problems = validate_people(raws, check_unit)
-    reader.problems.extend(problems)
-    return people
+    return validate_people(raws, check_unit, reader.problems, today_of=today_of)

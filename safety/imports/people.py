@@ -4,21 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date
 
 from safety.imports.fields import (
     EMPLOYEE_NO_MAX,
     PERSON_NAME_MAX,
     check_id,
     check_name,
+    check_past_date,
     check_phone,
     check_roles,
     mask_phone,
 )
 from safety.imports.plan import PersonSpec
-from safety.imports.problems import Problem, problem
+from safety.imports.problems import Problem, ProblemSink, problem
 
 # (unit id, line) -> a problem, or None when the unit is acceptable
 UnitCheck = Callable[[str, int], Problem | None]
+# unit id -> today's date in that unit's time zone (a cleared_on after it is in the future)
+TodayOf = Callable[[str], date]
 
 
 @dataclass
@@ -32,18 +36,25 @@ class RawPerson:
     unit: str | None
     roles: list[tuple[str, int]] = field(default_factory=list)
     unit_line: int | None = None
+    cleared_on: str | None = None  # the date of an exam passed outside the bot (see safety.prior_clearance)
+    cleared_on_line: int | None = None
 
 
 def validate_people(
-    raws: Iterable[RawPerson], check_unit: UnitCheck | None
-) -> tuple[list[PersonSpec], list[Problem]]:
-    """Every person checked on its own, then duplicates of employee_no and phone across the file."""
-    problems: list[Problem] = []
+    raws: Iterable[RawPerson],
+    check_unit: UnitCheck | None,
+    problems: ProblemSink,
+    *,
+    today_of: TodayOf | None = None,
+) -> list[PersonSpec]:
+    """Every person checked on its own, then duplicates of employee_no and phone across the file; the
+    people are valid when no problem was added. `raws` may be a file being read: once a problem is found
+    the file will be refused, so people are no longer collected (memory stays bounded), only checked.
+    `today_of` None: cleared_on is not checked against a clock (it must still be a date)."""
     people: list[PersonSpec] = []
     seen_no: dict[str, int] = {}
     seen_phone: dict[str, int] = {}
     for raw in raws:
-        before = len(problems)
         employee_no = None
         if raw.employee_no is None:
             problems.append(problem(raw.line, "missing_field", field="employee_no"))
@@ -82,6 +93,13 @@ def validate_people(
             if found is not None:
                 problems.append(found)
         roles = check_roles(raw.roles, raw.line, problems)
-        if len(problems) == before and employee_no and name and unit and roles:
-            people.append(PersonSpec(employee_no, name, phone, unit, roles, raw.line))
-    return people, problems
+        cleared_on = None
+        if raw.cleared_on:
+            today = today_of(unit) if today_of is not None and unit is not None else None
+            line = raw.cleared_on_line or raw.line
+            cleared_on = check_past_date(raw.cleared_on, "cleared_on", line, problems, today=today)
+        if problems:
+            people.clear()
+        elif employee_no and name and unit and roles:
+            people.append(PersonSpec(employee_no, name, phone, unit, roles, raw.line, cleared_on))
+    return people

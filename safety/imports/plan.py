@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 
@@ -25,7 +26,8 @@ class UnitSpec:
 
 @dataclass(frozen=True)
 class PersonSpec:
-    """A person as they should be stored; `roles` all attach to `unit_id`."""
+    """A person as they should be stored; `roles` all attach to `unit_id`. `cleared_on`: the date of a
+    ten-prohibitions exam passed outside the bot (safety.prior_clearance), None when the file gives none."""
 
     employee_no: str
     name: str
@@ -33,6 +35,7 @@ class PersonSpec:
     unit_id: str
     roles: tuple[str, ...]
     line: int
+    cleared_on: date | None = None
 
 
 @dataclass(frozen=True)

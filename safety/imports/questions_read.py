@@ -7,6 +7,7 @@ from pathlib import Path
 
 from yaml.nodes import Node
 
+from safety.imports.files import Unreadable, csv_file_rows, read_text
 from safety.imports.problems import Problem, problem
 from safety.imports.questions_model import RawBank, RawRow
 from safety.imports.questions_tables import read_csv_bank, read_xlsx_bank
@@ -26,18 +27,13 @@ def read_bank(path: Path) -> tuple[RawBank | None, list[Problem]]:
         allowed = ", ".join(SUFFIXES)
         return None, [problem(0, "unsupported_file_type", suffix=suffix or path.name, allowed=allowed)]
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return None, [problem(0, "unreadable_file", detail=exc.strerror or str(exc))]
-    if suffix == ".xlsx":
-        return read_xlsx_bank(data)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return None, [problem(0, "bad_encoding")]
-    if suffix == ".csv":
-        return read_csv_bank(text)
-    return parse_yaml_bank(text)
+        if suffix == ".xlsx":
+            return read_xlsx_bank(path)
+        if suffix == ".csv":
+            return read_csv_bank(csv_file_rows(path))
+        return parse_yaml_bank(read_text(path))
+    except Unreadable as exc:
+        return None, [exc.problem]
 
 
 def parse_yaml_bank(text: str) -> tuple[RawBank | None, list[Problem]]:

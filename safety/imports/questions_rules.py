@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from safety.imports.fields import check_id
+from safety.imports.fields import check_id, check_visible
 from safety.imports.problems import Problem, problem
 from safety.imports.questions_model import (
     EXPLANATION_MAX,
@@ -40,6 +40,7 @@ from safety.imports.questions_model import (
 )
 
 MAX_NUMBER = 9999
+MULTILINE = frozenset({"text", "stem", "explanation"})  # may span lines; titles, options and source may not
 TYPE_ALIASES = {"单选": "single", "单选题": "single", "多选": "multi", "多选题": "multi"}
 TYPE_ALIASES |= {"判断": "judge", "判断题": "judge"}
 JUDGE_TRUE = frozenset({"对", "正确", "√", "✓", "✔", "t", "true", "是"})
@@ -80,11 +81,13 @@ def validate_bank(raw: RawBank, *, loaded: Iterable[int] = ()) -> BankPlan | lis
 def _source(raw: RawBank, problems: list[Problem]) -> str | None:
     if raw.source is None:
         return None  # reported by the reader
+    found: list[Problem] = []
     if len(raw.source) > SOURCE_MAX:
-        found = [problem(raw.at("source"), "too_long", field="source", max=SOURCE_MAX)]
-        problems.extend(in_sheet(found, raw.sheets.get("prohibitions")))
-        return None
-    return raw.source
+        found.append(problem(raw.at("source"), "too_long", field="source", max=SOURCE_MAX))
+    else:
+        check_visible(raw.source, "source", raw.at("source"), found, free_text=True)
+    problems.extend(in_sheet(found, raw.sheets.get("prohibitions")))
+    return None if found else raw.source
 
 
 def _limit(
@@ -94,6 +97,10 @@ def _limit(
     if value is not None and len(value) > max_len:
         found.append(problem(row.at(name), "too_long", field=label or name, max=max_len))
         return None
+    if value is not None:
+        return check_visible(
+            value, label or name, row.at(name), found, free_text=True, multiline=name in MULTILINE
+        )
     return value
 
 
@@ -226,6 +233,8 @@ def _options(row: RawRow, found: list[Problem]) -> tuple[str, ...] | None:
         letter = OPTION_LETTERS[index]
         if len(text) > OPTION_MAX:
             found.append(problem(line, "too_long", field=f"option {letter}", max=OPTION_MAX))
+            ok = False
+        elif check_visible(text, f"option {letter}", line, found, free_text=True) is None:
             ok = False
         key = unicodedata.normalize("NFKC", text).casefold()
         if key in seen:

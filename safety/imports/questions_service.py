@@ -30,7 +30,7 @@ from safety.imports.questions_model import (
 )
 from safety.imports.questions_read import read_bank
 from safety.imports.questions_rules import validate_bank
-from safety.imports.results import EntityCounts, ImportRejected, Progress
+from safety.imports.results import EntityCounts, ImportRejected, Progress, rejected
 from storage import bank_queries as bq
 from storage import org_queries
 from storage.models import Prohibition, Question
@@ -40,7 +40,7 @@ SUBJECT_MAX = 128
 
 
 def _rejected(problems: Sequence[Problem]) -> ImportRejected:
-    return ImportRejected(tuple(sorted(problems, key=sort_key)))
+    return rejected(problems, key=sort_key)
 
 
 async def import_questions_file(

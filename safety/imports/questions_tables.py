@@ -11,20 +11,19 @@ prohibitions sheet: written on the first prohibition at least; where it is repea
 be the same text. Lines are sheet rows, and every problem names its sheet.
 
 Options fill option_a, option_b, … without gaps; a judge question leaves them empty. Blank rows are skipped.
+A table longer than MAX_ROWS rows is refused (a bank has hundreds of questions, not hundreds of thousands).
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import zipfile
+import itertools
 from collections.abc import Iterable
+from pathlib import Path
 
-from openpyxl.utils.exceptions import InvalidFileException
-
+from safety.imports.files import sheet_rows, workbook
 from safety.imports.problems import Problem, problem
 from safety.imports.questions_model import OPTION_LETTERS, RawBank, RawRow, in_sheet
-from safety.imports.tables import cell_text, csv_rows, header_problems
+from safety.imports.tables import header_problems
 
 OPTION_COLUMNS = tuple(f"option_{c.lower()}" for c in OPTION_LETTERS)
 QUESTION_REQUIRED = ("id", "prohibition", "type", "stem", "answer")
@@ -32,26 +31,22 @@ QUESTION_COLUMNS = (*QUESTION_REQUIRED[:4], *OPTION_COLUMNS, "answer", "explanat
 PROHIBITION_REQUIRED = ("number", "title", "text")
 PROHIBITION_COLUMNS = (*PROHIBITION_REQUIRED, "source")
 SHEETS = ("prohibitions", "questions")
+MAX_ROWS = 20_000
 
 Rows = Iterable[tuple[int, list[str]]]
 
 
-def read_csv_bank(text: str) -> tuple[RawBank | None, list[Problem]]:
-    try:
-        rows = list(csv_rows(text))
-    except csv.Error as exc:
-        return None, [problem(0, "unreadable_file", detail=str(exc))]
+def read_csv_bank(rows: Rows) -> tuple[RawBank | None, list[Problem]]:
+    """The questions of a CSV file's rows (safety.imports.files.csv_file_rows)."""
     questions, header_line, problems = table_rows(rows, QUESTION_COLUMNS, QUESTION_REQUIRED)
     if questions is None:
         return None, problems
     return RawBank(prohibitions=None, questions=questions, lines={"questions": header_line}), problems
 
 
-def read_xlsx_bank(data: bytes) -> tuple[RawBank | None, list[Problem]]:
-    try:
-        sheets, names = _xlsx_sheets(data)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
-        return None, [problem(0, "unreadable_file", detail=f"not a valid .xlsx workbook ({exc})")]
+def read_xlsx_bank(path: Path) -> tuple[RawBank | None, list[Problem]]:
+    """The bank of a workbook; raises files.Unreadable for a corrupt one."""
+    sheets, names = _xlsx_sheets(path)
     missing = [name for name in SHEETS if name not in sheets]
     if missing:
         found = ", ".join(names) or "-"
@@ -119,6 +114,9 @@ def table_rows(
     for line, row in iterator:
         if not any(cell.strip() for cell in row):
             continue
+        if len(out) == MAX_ROWS:
+            problems.append(problem(0, "too_many_rows", max=f"{MAX_ROWS:,}"))
+            break
         cells = {name: (row[i].strip() if i < len(row) else "") for name, i in index.items()}
         raw = RawRow(line=line, values={k: v for k, v in cells.items() if v and k not in OPTION_COLUMNS})
         problems += [problem(line, "missing_field", field=name) for name in required if not cells[name]]
@@ -141,20 +139,16 @@ def _options(cells: dict[str, str], line: int) -> tuple[list[tuple[str, int]], P
     return options, None
 
 
-def _xlsx_sheets(data: bytes) -> tuple[dict[str, list[tuple[int, list[str]]]], list[str]]:
+def _xlsx_sheets(path: Path) -> tuple[dict[str, list[tuple[int, list[str]]]], list[str]]:
     """The rows of the sheets named in SHEETS (names compared lower-cased and stripped; the first of equal
-    names wins), and the names of all sheets."""
-    from openpyxl import load_workbook
-
-    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    try:
+    names wins; blank rows left out, and rows beyond MAX_ROWS + 1 past the header: the table refuses more),
+    and the names of all sheets."""
+    with workbook(path) as book:
         sheets: dict[str, list[tuple[int, list[str]]]] = {}
-        for sheet in workbook.worksheets:
+        for sheet in book.worksheets:
             name = str(sheet.title).strip().lower()
             if name not in SHEETS or name in sheets:
                 continue
-            rows = sheet.iter_rows(values_only=True)
-            sheets[name] = [(n, [cell_text(v) for v in values]) for n, values in enumerate(rows, start=1)]
-        return sheets, [str(sheet.title) for sheet in workbook.worksheets]
-    finally:
-        workbook.close()
+            filled = (row for row in sheet_rows(sheet) if any(cell.strip() for cell in row[1]))
+            sheets[name] = list(itertools.islice(filled, MAX_ROWS + 2))
+        return sheets, [str(sheet.title) for sheet in book.worksheets]

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Iterator
 from datetime import date, datetime, time
+from typing import TextIO
 
 from safety.imports.problems import Problem, problem
 
 
-def csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
-    """Each CSV record with the line it starts on (quoted cells may span lines)."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+def csv_rows(handle: TextIO) -> Iterator[tuple[int, list[str]]]:
+    """Each CSV record of a text file opened with newline="" (or a StringIO) with the line it starts on
+    (quoted cells may span lines)."""
+    reader = csv.reader(handle)
     start = 1
     for row in reader:
         yield start, row
@@ -20,13 +21,16 @@ def csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
 
 
 def cell_text(value: object) -> str:
-    """A spreadsheet cell as text: numbers typed as numbers lose their '.0', dates become ISO."""
+    """A spreadsheet cell as text: numbers typed as numbers lose their '.0', dates become ISO (a date cell,
+    which the workbook holds as a datetime at midnight, becomes YYYY-MM-DD)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, datetime) and value.time() == time():
+        return value.date().isoformat()
     if isinstance(value, datetime | date | time):
         return value.isoformat()
     return str(value)

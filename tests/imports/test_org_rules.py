@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from safety.imports import OrgPlan, parse_org, problem_codes
+from safety.imports import ESCALATION_KINDS, OrgPlan, parse_org, problem_codes
 from safety.imports.problems import Problem, problem
+from safety.kinds import KIND_NAMES
 
 HEAD = """\
 timezone: Asia/Shanghai
@@ -212,7 +213,25 @@ def test_rule(text: str, expected: list[tuple[int, str]]) -> None:
 def test_unknown_kind_lists_the_allowed_kinds() -> None:
     result = parse_org(HEAD + "escalation:\n  lunch: [{after: PT1M, to: self}]\n")
     assert isinstance(result, tuple)
-    assert "accident_ack" in result[0].message and "lunch" in result[0].message
+    assert result[0].message == "unknown escalation kind 'lunch' (allowed: checkin, quiz)"
+
+
+@pytest.mark.parametrize("kind", ["card_ack", "rectification", "accident_ack", "Checkin"])
+def test_only_kinds_with_a_module_take_a_policy(kind: str) -> None:
+    """A policy for a kind whose feature has not landed would never fire: refused on its line, at the org
+    level and on a unit, naming the kinds that exist (safety.kinds.KIND_NAMES)."""
+    steps = "[{after: PT0M, to: self}]"
+    checkin = '        checkin: {days: workdays, opens: "07:00", due: "07:30"}\n'
+    text = HEAD.replace(checkin, f"{checkin}        escalation: {{{kind}: {steps}}}\n")
+    assert text != HEAD
+    result = parse_org(text + f"escalation:\n  quiz: {steps}\n  {kind}: {steps}\n")
+    assert isinstance(result, tuple)
+    assert [(p.line, p.code, p.params["key"]) for p in result] == [
+        (9, "unknown_escalation_kind", kind),
+        (14, "unknown_escalation_kind", kind),
+    ]
+    assert all(p.params["allowed"] == ", ".join(sorted(KIND_NAMES)) for p in result)
+    assert ESCALATION_KINDS == KIND_NAMES  # still exported for the code that lists the kinds
 
 
 def test_all_problems_reported_together_in_line_order() -> None:

@@ -137,6 +137,7 @@ async def test_roster_errors_name_rows_and_change_nothing(db: Database, tmp_path
         (2, "unknown_unit"),
         (5, "bad_phone"),
         (7, "unknown_role"),
+        (18, "hidden_characters"),  # a name never spans lines (U+000A)
         (18, "inactive_unit"),
         (20, "duplicate_employee_no"),
     ]
