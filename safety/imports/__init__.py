@@ -8,7 +8,7 @@ refused (safety.textcheck); size and row limits: safety.imports.files. People's 
 recorded by safety.prior_clearance.
 """
 
-from safety.imports.escalation import ESCALATION_KINDS, resolve_policy
+from safety.imports.escalation import ESCALATION_KINDS
 from safety.imports.org_file import parse_org
 from safety.imports.people import RawPerson
 from safety.imports.plan import OrgPlan, PersonSpec, UnitSpec
@@ -35,5 +35,4 @@ __all__ = [
     "parse_org",
     "problem_codes",
     "read_roster",
-    "resolve_policy",
 ]

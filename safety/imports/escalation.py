@@ -4,8 +4,8 @@ Storage choice: a policy is a JSON object `{kind: [{"after": "PT15M", "to": "tea
 in canonical ISO-8601, as pydantic writes a timedelta) kept in `Unit.escalation`. The org-level `escalation`
 block is stored on every top-level unit, merged per kind under that unit's own block (the unit's own kinds
 win); other units store only their own block. The policy that applies to a unit for one kind is therefore
-the first one found walking from the unit up to its root (`resolve_policy`), and the built-in defaults of the
-escalation engine apply when none is found. Re-importing recomputes the same JSON, so it stays idempotent.
+the first one found walking from the unit up to its root (`safety.policy.resolve_policy`), and the kind's
+default applies when none is found. Re-importing recomputes the same JSON, so it stays idempotent.
 
 The kinds a policy may name are the duty kinds that have a module (`safety.kinds.KIND_NAMES`): a policy for
 any other kind (one whose feature has not landed, or a typo) is an import error naming the known kinds,
@@ -14,7 +14,7 @@ never a policy that silently does nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from yaml.nodes import Node
@@ -85,12 +85,3 @@ def merge_policies(
     """What a top-level unit stores: the org-level kinds, overridden kind by kind by the unit's own."""
     merged = {**(org_level or {}), **(own or {})}
     return merged or None
-
-
-def resolve_policy(chain: Iterable[Mapping[str, Any] | None], kind: str) -> list[dict[str, str]] | None:
-    """The steps for `kind` from the `escalation` values of a unit and its ancestors (nearest first);
-    None means the engine's built-in default applies."""
-    for policy in chain:
-        if policy and kind in policy:
-            return list(policy[kind])
-    return None

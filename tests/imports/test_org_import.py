@@ -7,7 +7,8 @@ from typing import Any
 import yaml
 from sqlalchemy import event
 
-from safety.imports import ImportRejected, resolve_policy
+from safety.imports import ImportRejected
+from safety.policy import resolve_policy
 from storage import org_queries as q
 from storage.db import Database
 from tests.imports.helpers import ORG_TEXT, audit_count, ok, people_state, rejected, run_org, snapshot
