@@ -9,7 +9,7 @@ each, everyone bound; the default check-in policy (self at due, team leader +15 
   due at 07:30 and had their self reminder (level 0): the tick sends their team-leader digest (step 1).
   Odd teams are due at 07:45 (level -1): the tick sends each person's own reminder (step 0).
 - not due (90,000): per staff member, 4 check-ins of earlier days with their policy exhausted
-  (next_step_at NULL) and 5 acknowledgements of safety cards whose first step is 1 min to 72 h ahead.
+  (next_step_at NULL) and 5 quiz requirements whose first step is 1 min to 72 h ahead.
 
 Then ONE tick with `limit` ≥ the due count is timed (session, tick and commit), several times: before each
 run the due rows are re-armed (level and next_step_at back, the tick's digests and outbox rows deleted,
@@ -41,8 +41,8 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from benchmarks._common import StatementCount, append_results, database, machine
-from safety import escalation
-from safety.policy import DEFAULT_POLICIES
+from safety import escalation, kinds
+from safety.config import Defaults
 from storage.db import Database
 from storage.migrate import upgrade
 
@@ -89,7 +89,10 @@ async def load(conn: asyncpg.Connection, args: argparse.Namespace) -> dict[str, 
     now = datetime.now(UTC)
     per_team = args.due // args.teams
     staff = args.due
-    policy = {"checkin": DEFAULT_POLICIES["checkin"], "card_ack": DEFAULT_POLICIES["card_ack"]}
+    policy = {
+        "checkin": list(kinds.get("checkin").default_policy),
+        "quiz": list(kinds.get("quiz").default_policy),
+    }
     units: list[tuple[Any, ...]] = [("co", "压测公司", None, json.dumps(policy), None, 0)]
     units += [(f"p{j:02d}", f"项目部{j:02d}", "co", None, None, j) for j in range(PROJECTS)]
     for t in range(args.teams):
@@ -165,7 +168,7 @@ async def load(conn: asyncpg.Connection, args: argparse.Namespace) -> dict[str, 
     )
 
     rng = random.Random(3)
-    cards = args.obligations // args.due - 1 - OLD_ROUNDS
+    requirements = args.obligations // args.due - 1 - OLD_ROUNDS
     obligations: list[tuple[Any, ...]] = []
 
     def obligation(
@@ -184,10 +187,10 @@ async def load(conn: asyncpg.Connection, args: argparse.Namespace) -> dict[str, 
             t = i // per_team
             round_ = rounds[back * args.teams + t]
             obligation("checkin", f"round:{round_[0]}", i + 1, f"t{t:03d}", round_[4], 3, None)
-    for k in range(cards):
+    for k in range(requirements):
         for i in range(staff):
             due_at = NOW + timedelta(seconds=rng.uniform(60, 72 * 3600))
-            obligation("card_ack", f"card:{k + 1}", i + 1, f"t{i // per_team:03d}", due_at, -1, due_at)
+            obligation("quiz", f"quiz:{k + 1}", i + 1, f"t{i // per_team:03d}", due_at, -1, due_at)
     await conn.copy_records_to_table(
         "obligations",
         records=obligations,
@@ -243,7 +246,7 @@ async def one_tick(db: Database, args: argparse.Namespace) -> tuple[float, escal
     started = time.perf_counter()
     async with db.session() as session:
         report = await escalation.tick(
-            session, now=NOW, default_language="zh-CN", default_timezone="Asia/Shanghai", limit=args.limit
+            session, now=NOW, defaults=Defaults(channel="telegram"), limit=args.limit
         )
     return time.perf_counter() - started, report
 
@@ -462,7 +465,7 @@ def report_text(args: argparse.Namespace, argv: list[str], r: dict[str, Any]) ->
         f"{args.teams} teams), {c['people']:,} people bound, {c['rounds']} rounds, {c['obligations']:,} open "
         f"obligations; due: {args.due:,} check-ins of {args.teams} rounds at 07:45:01 local — half the teams "
         f"at step 1 (team-leader digest), half at step 0 (own reminder); not due: {OLD_ROUNDS} exhausted "
-        "check-ins and the rest card acknowledgements 1 min–72 h ahead per person",
+        "check-ins and the rest quiz requirements 1 min–72 h ahead per person",
         f"- one `escalation.tick(limit={args.limit:,})` in its own session, commit included; re-armed and "
         f"VACUUM ANALYZE before each of {args.runs} runs; the first run is cold (new engine)",
         f"- result per tick: {r['report'].escalated:,} escalated, {r['report'].digests} digests, "

@@ -19,7 +19,7 @@ CLOCK_MONOTONIC (time.monotonic) on this machine, taken in two different process
 
 Sandbox limits: Telegram's per-chat limits as they are (1/s per private chat, burst 2); the overall 30/s
 is scaled by F (default 10: 300/s), since N replies a minute plus our keyboard edits are 2·N/60 limited
-calls a second, above 30/s; the dispatcher is paced for the same 30·F (its headroom 0.8).
+calls a second, above 30/s; the bot's one send budget (replies and bulk together) is the same 30·F.
 
     python -m benchmarks rush [--members 2000] [--teams 4] [--spreads 60,30] [--scale 10]
                               [--db sqlite,postgresql] [--record]
@@ -61,11 +61,10 @@ from benchmarks._common import (
     read_line,
     sandbox_process,
 )
-from bot.app import ANSWER_CONNECTIONS, CONCURRENT_UPDATES, build_application, opened
+from bot.app import ANSWER_CONNECTIONS, CONCURRENT_UPDATES, build_application, defaults_from, opened
+from bot.services import Services
 from bot.settings import Settings
-from handlers.context import Services
 from jobs import duty
-from jobs.dispatcher import DispatchConfig
 from safety.callbacks import derive_secret
 from safety.imports.results import ImportReport
 from safety.imports.service import import_org_file
@@ -414,11 +413,12 @@ async def run_ours(
         services = Services(
             database_url=url,
             callback_secret=derive_secret(TOKEN),
+            defaults=defaults_from(settings),
             clock=RunningClock(START),
             data_dir=setup.folder / f"data-{kind}",
-        )  # duty ticks every 5 s, as in production (nothing is due before 07:30)
+            send_rate=30 * args.scale,
+        )  # duty jobs as in production (nothing is due before 07:30)
         app = build_application(settings, token=TOKEN, base_url=f"{setup.base}/bot", services=services)
-        app.bot_data["dispatch_config"] = DispatchConfig(send_rate=30 * args.scale)
         async with opened(app):
             statements = StatementCount(services.database.engine)
             assert app.updater is not None

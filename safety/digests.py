@@ -197,11 +197,11 @@ async def _edit(
     and only then is the picture read, so the newest version shows every change committed before it."""
     envelopes = []
     by_ref: dict[tuple[str, str], list[tuple[Digest, int, list[DigestRecipient]]]] = {}
-    for digest in sorted(found, key=lambda d: d.id or 0):
+    ordered = sorted(found, key=lambda d: d.id or 0)
+    known = await gq.recipients_of_many(session, digest_ids=[d.id or 0 for d in ordered])
+    for digest in ordered:
         assert digest.id is not None
-        recipients = [
-            r for r in await gq.recipients_of(session, digest_id=digest.id) if r.outbox_key not in skip
-        ]
+        recipients = [r for r in known[digest.id] if r.outbox_key not in skip]
         if recipients:
             version = await gq.next_version(session, digest_id=digest.id)
             by_ref.setdefault((digest.kind, digest.ref), []).append((digest, version, recipients))
