@@ -12,6 +12,9 @@ from handlers import (
     errors,
     flow_input,
     guard,
+    guided_leave,
+    guided_violation,
+    guided_violation_input,
     leave,
     menu,
     obligations,
@@ -39,7 +42,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "cancel": flow_input.cancel_command,
     }
     app.add_handlers(menu.build_handlers(commands))
-    steps = {**checkin.STEPS, **violation.STEPS}
+    steps = {**checkin.STEPS, **violation.STEPS, **guided_violation_input.STEPS, **guided_leave.STEPS}
     app.add_handlers(flow_input.build_handlers(steps))  # free text, photos and locations: after the commands
     routes: dict[str, ButtonCallback] = {
         "lang": menu.lang_pressed,
@@ -52,6 +55,8 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "qa": quiz.answer_pressed,
         "qt": quiz.toggle_pressed,
         "qs": quiz.submit_pressed,
+        "vg": guided_violation.pressed,
+        "lg": guided_leave.pressed,
     }
     app.add_handler(buttons.build_handler(routes))
     app.add_error_handler(errors.on_error)

@@ -1,9 +1,11 @@
-"""/leave and its approve / reject buttons."""
+"""/leave and its approve / reject buttons; /leave without arguments walks through buttons
+(handlers/guided_leave.py)."""
 
 from __future__ import annotations
 
 from telegram import Update
 
+from handlers import guided_leave
 from handlers.context import CHANNEL, BotContext
 from safety import leave
 from safety.leave import Decision, LeaveError
@@ -13,6 +15,9 @@ async def leave_command(update: Update, context: BotContext) -> None:
     """/leave FROM [TO] REASON: store the request and send it to the team leader."""
     message = update.effective_message
     assert message is not None and context.actor is not None
+    if not context.args:
+        await guided_leave.start(update, context)
+        return
     try:
         async with context.runtime.session() as session:
             first, last = await leave.request_from_args(

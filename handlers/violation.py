@@ -1,15 +1,15 @@
-"""/violation EMPLOYEE_NO PROHIBITION NOTE for team leaders and safety officers; a photo may follow."""
+"""/violation EMPLOYEE_NO PROHIBITION NOTE for team leaders and safety officers; a photo may follow.
+Without arguments, /violation walks through buttons (handlers/guided_violation.py)."""
 
 from __future__ import annotations
 
 from telegram import Update
 
-from handlers.context import CHANNEL, BotContext
+from handlers import guided_violation
+from handlers.context import BotContext
+from handlers.violation_record import PHOTO_FLOW, outcome_text, record
 from safety import flows, textcheck, violations
 from safety.flows import Flow
-from safety.violations import Recorded
-
-PHOTO_FLOW = "violation_photo"
 
 
 async def violation_command(update: Update, context: BotContext) -> None:
@@ -17,39 +17,17 @@ async def violation_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None and context.actor is not None
     args = list(context.args or [])
+    if not args:
+        await guided_violation.start(update, context)
+        return
     if len(args) < 3 or not args[1].isdigit() or textcheck.is_blank(" ".join(args[2:])):
         await message.reply_text(context.text("violation.usage"))
         return
     employee_no, number, note = args[0], int(args[1]), " ".join(args[2:])
     async with context.runtime.session() as session:
-        outcome = await violations.record(
-            session,
-            actor=context.actor,
-            employee_no=employee_no,
-            prohibition=number,
-            note=note,
-            now=context.now,
-            rules=context.runtime.quiz_rules,
-            channel=CHANNEL,
-        )
-        if outcome.violation is not None:
-            await flows.start(
-                session,
-                person_id=context.actor.person_id,
-                name=PHOTO_FLOW,
-                step="photo",
-                now=context.now,
-                violation=outcome.violation.id,
-            )
+        outcome = await record(session, context, employee_no=employee_no, prohibition=number, note=note)
     context.runtime.wake_dispatchers()
-    if outcome.status in {Recorded.FIRST, Recorded.REPEAT}:
-        assert outcome.person is not None
-        key = "violation.recorded_first" if outcome.status is Recorded.FIRST else "violation.recorded_repeat"
-        await message.reply_text(
-            context.text(key, name=outcome.person.name, number=number, count=outcome.history)
-        )
-        return
-    await message.reply_text(context.text(f"violation.{outcome.status.value}"))
+    await message.reply_text(outcome_text(context, outcome, number))
 
 
 async def photo_sent(update: Update, context: BotContext, flow: Flow) -> None:

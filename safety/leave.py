@@ -61,15 +61,39 @@ def parse_request(args: list[str], today: date) -> tuple[date, date, str]:
         last = parse_day(rest[0], today)
         rest = rest[1:]
     reason = " ".join(rest).strip()
+    check_range(first, last, today)
+    return first, last, check_reason(reason)
+
+
+def check_first(first: date, today: date) -> date:
+    """A first day that some last day can still follow under `check_range` (within MAX_DAYS of today)."""
+    if (today - first).days >= MAX_DAYS:
+        raise LeaveError("leave.in_past")
+    return first
+
+
+def check_range(first: date, last: date, today: date) -> None:
+    """The range rules: the last day not before the first, at most MAX_DAYS days, not all in the past."""
     if last < first or (last - first).days >= MAX_DAYS:
         raise LeaveError("leave.bad_range", days=MAX_DAYS)
     if last < today:
         raise LeaveError("leave.in_past")
+
+
+def check_reason(reason: str) -> str:
+    """The reason as given, refused when blank once invisible characters are gone, or too long."""
     if textcheck.is_blank(reason):
         raise LeaveError("leave.reason_missing")
     if len(reason) > REASON_LIMIT:
         raise LeaveError("leave.reason_too_long", limit=REASON_LIMIT)
-    return first, last, reason
+    return reason
+
+
+def last_day_choices(first: date, today: date, count: int = 7) -> list[date]:
+    """Last days to offer as buttons: from the first day (or today, when it has passed) on, within range."""
+    start = max(first, today)
+    end = first + timedelta(days=MAX_DAYS - 1)
+    return [start + timedelta(days=n) for n in range(count) if start + timedelta(days=n) <= end]
 
 
 async def request_leave(
@@ -142,9 +166,9 @@ async def request_from_args(
 ) -> tuple[date, date]:
     """`/leave FROM [TO] REASON` of the actor, dates read in their unit's time zone; LeaveError if refused."""
     person = await session.get(Person, actor.person_id)
-    unit = await session.get(Unit, actor.unit_id)
     assert person is not None
-    first, last, reason = parse_request(args, defaults.today(now, unit.timezone if unit else None))
+    today = await today_of(session, actor=actor, now=now, defaults=defaults)
+    first, last, reason = parse_request(args, today)
     await request_leave(
         session,
         person=person,
@@ -156,6 +180,40 @@ async def request_from_args(
         channel=channel,
     )
     return first, last
+
+
+async def today_of(session: AsyncSession, *, actor: Actor, now: datetime, defaults: Defaults) -> date:
+    """Today in the actor's unit's time zone (the dates of a leave request are the unit's)."""
+    unit = await session.get(Unit, actor.unit_id)
+    return defaults.today(now, unit.timezone if unit else None)
+
+
+async def request_days(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    first: date,
+    last: date,
+    reason: str,
+    now: datetime,
+    defaults: Defaults,
+    channel: str,
+) -> Leave:
+    """The guided `/leave`: the same rules as the argument form, checked again at the moment of sending
+    (a day may have passed since it was picked), then stored and sent like it; LeaveError if refused."""
+    person = await session.get(Person, actor.person_id)
+    assert person is not None
+    check_range(first, last, await today_of(session, actor=actor, now=now, defaults=defaults))
+    return await request_leave(
+        session,
+        person=person,
+        first=first,
+        last=last,
+        reason=check_reason(reason),
+        now=now,
+        defaults=defaults,
+        channel=channel,
+    )
 
 
 class Decision(StrEnum):

@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from safety import clearance, outbox
+from safety import clearance, outbox, textcheck
 from safety.access import Actor
 from safety.clearance import QuizRules
 from safety.outbox import Envelope
@@ -50,14 +50,15 @@ async def record(
     now: datetime,
     rules: QuizRules,
     channel: str,
+    photo_file_id: str | None = None,
 ) -> ViolationOutcome:
-    """Record, suspend clearance, require the quiz, and tell the person, their leader (and the manager)."""
+    """Record, suspend clearance, require the quiz, and tell the person, their leader (and the manager).
+    `photo_file_id`: the evidence photo, when it came before the record (the guided form)."""
     people = await oq.people_by_employee_no(session, employee_nos=[employee_no])
     person = people.get(employee_no)
     if person is None or not person.active or person.id is None:
         return ViolationOutcome(Recorded.UNKNOWN_PERSON)
-    chain = {u.id for u in await oq.unit_ancestors(session, unit_id=person.unit_id)}
-    if not actor.units_with(RECORDERS) & chain or actor.person_id == person.id:
+    if not await may_record(session, actor, person):
         return ViolationOutcome(Recorded.NOT_ALLOWED, person=person)
     rule = await session.get(Prohibition, prohibition)
     if rule is None or not rule.active:
@@ -67,6 +68,7 @@ async def record(
         person_id=person.id,
         prohibition=prohibition,
         note=note[:NOTE_LIMIT],
+        photo_file_id=photo_file_id,
         recorded_by=actor.person_id,
         at=now,
         repeat=bool(earlier),
@@ -88,6 +90,43 @@ async def record(
     )
     status = Recorded.REPEAT if earlier else Recorded.FIRST
     return ViolationOutcome(status, violation, person, history=len(earlier) + 1)
+
+
+async def may_record(session: AsyncSession, actor: Actor, person: Person) -> bool:
+    """The rule: a team leader or safety officer of the person's unit or a unit above it, never for
+    themself."""
+    chain = {u.id for u in await oq.unit_ancestors(session, unit_id=person.unit_id)}
+    return bool(actor.units_with(RECORDERS) & chain) and actor.person_id != person.id
+
+
+async def recordable_people(session: AsyncSession, *, actor: Actor, query: str = "") -> list[Person]:
+    """The active people the actor may record a violation for (the units where they are team leader or
+    safety officer, and every unit below; never themself), by employee number. `query` narrows the list:
+    an exact employee number gives that person only, else names containing it or employee numbers
+    starting with it (case and odd spaces ignored)."""
+    units: set[str] = set()
+    for unit_id in actor.units_with(RECORDERS):
+        units.update(await oq.unit_descendants(session, unit_id=unit_id))
+    people = [p for p in await oq.people_in_units(session, unit_ids=units) if p.id != actor.person_id]
+    needle = _folded(query)
+    if not needle:
+        return people
+    exact = [p for p in people if p.employee_no.casefold() == needle]
+    if exact:
+        return exact
+    return [p for p in people if needle in _folded(p.name) or p.employee_no.casefold().startswith(needle)]
+
+
+def _folded(text: str) -> str:
+    return textcheck.plain_spaces(textcheck.visible(text)).casefold()
+
+
+async def recordable_person(session: AsyncSession, *, actor: Actor, person_id: int) -> Person | None:
+    """The person, if active and the actor may record a violation for them now; else None."""
+    person = await session.get(Person, person_id)
+    if person is None or not person.active or not await may_record(session, actor, person):
+        return None
+    return person
 
 
 async def _notify(
