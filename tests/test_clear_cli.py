@@ -21,7 +21,9 @@ from storage.db import Database
 from storage.models import AuditEntry, ChatIdentity, Clearance, Obligation, Person
 
 runner = CliRunner()
-TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+def today() -> date:
+    """Today in the default zone, read when used (a run may cross midnight in Shanghai)."""
+    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
 ORG = """\
 units:
   - {id: team, name: 班组}
@@ -62,12 +64,12 @@ async def state(db: Database) -> dict[str, Any]:
 
 
 def day(offset: int) -> str:
-    return (TODAY + timedelta(days=offset)).isoformat()
+    return (today() + timedelta(days=offset)).isoformat()
 
 
 async def test_clears_each_named_person_once(people: Database) -> None:
     on = day(-10)
-    until = TODAY + timedelta(days=355)
+    until = today() + timedelta(days=355)
     done = await clear(people, "E1", "E2", "E1", "--on", on, "--note", " 纸质考试，第三期 ")
     assert done.exit_code == 0, done.output
     assert done.stdout.splitlines() == [
@@ -120,10 +122,12 @@ async def test_unknown_and_inactive_people_refuse_the_whole_command(people: Data
         ("2026-02-30", "--on '2026-02-30' is not a date YYYY-MM-DD"),
         ("yesterday", "--on 'yesterday' is not a date YYYY-MM-DD"),
         ("2026-3-2", "--on '2026-3-2' is not a date YYYY-MM-DD"),
-        (day(1), f"--on '{day(1)}' is in the future (today is {TODAY})"),
+        ("tomorrow", "--on '{tomorrow}' is in the future (today is {today})"),
     ],
 )
 async def test_bad_or_future_dates_are_refused(people: Database, on: str, message: str) -> None:
+    if on == "tomorrow":
+        on, message = day(1), message.format(tomorrow=day(1), today=today())
     before = await state(people)
     refused = await clear(people, "E1", "--on", on)
     assert refused.exit_code == 1
@@ -192,7 +196,7 @@ async def test_clearing_closes_the_open_quiz_requirement(people: Database) -> No
 async def test_messages_follow_the_language(people: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SAFETYBOT_LANGUAGE")
     done = await clear(people, "E1", "--on", day(0))
-    until: date = TODAY + timedelta(days=365)
+    until: date = today() + timedelta(days=365)
     assert done.stdout == f"E1 甲：已按 {day(0)} 的考试合格准许上岗，有效期至 {until}\n"
     refused = await clear(people, "X9", "--on", day(0))
     assert refused.stderr.splitlines() == ["X9：花名册中没有这个工号", "发现 1 个问题，未做任何修改"]
