@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import escalation_tick, fanout, rush
+from benchmarks import escalation_tick, fanout, morning, rush
 
-BENCHMARKS = {"fanout": fanout.main, "rush": rush.main, "escalation": escalation_tick.main}
+BENCHMARKS = {
+    "morning": morning.main,
+    "fanout": fanout.main,
+    "rush": rush.main,
+    "escalation": escalation_tick.main,
+}
 
 
 def main(argv: list[str]) -> None:
