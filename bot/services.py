@@ -6,6 +6,7 @@ jobs.duty.DutyRuntime), so neither imports the assembly."""
 from __future__ import annotations
 
 import random
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -27,6 +28,25 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class AccountHints:
+    """Which person a chat account is, as last seen (a send to them, their last update): a bounded LRU map.
+    Only a hint, for answering a press before the database is read; the press is still authorised
+    against the database."""
+
+    def __init__(self, size: int = 100_000) -> None:
+        self.size = size
+        self._people: OrderedDict[str, int] = OrderedDict()
+
+    def get(self, account: str) -> int | None:
+        return self._people.get(account)
+
+    def put(self, account: str, person_id: int) -> None:
+        self._people[account] = person_id
+        self._people.move_to_end(account)
+        while len(self._people) > self.size:
+            self._people.popitem(last=False)
+
+
 @dataclass
 class Services:
     database_url: str
@@ -44,6 +64,7 @@ class Services:
     db: Database | None = field(default=None, repr=False)
     budget: SendBudget | None = field(default=None, repr=False)  # the Telegram account's
     dispatchers: list[Dispatcher] = field(default_factory=list, repr=False)
+    accounts: AccountHints = field(default_factory=AccountHints, repr=False)
 
     @property
     def database(self) -> Database:
@@ -55,14 +76,20 @@ class Services:
         return self.clock()
 
     @asynccontextmanager
-    async def session(self) -> AsyncIterator[AsyncSession]:
-        async with self.database.session() as session:
+    async def session(self, *, background: bool = False) -> AsyncIterator[AsyncSession]:
+        async with self.database.session(background=background) as session:
             yield session
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
         async with self.database.reading() as session:
             yield session
+
+    def person_hint(self, account: str) -> int | None:
+        return self.accounts.get(account)
+
+    def remember_account(self, account: str, person_id: int) -> None:
+        self.accounts.put(account, person_id)
 
     def retryable(self, error: BaseException | None) -> bool:
         return is_transient(error)

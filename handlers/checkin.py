@@ -9,6 +9,7 @@ from typing import Any
 from telegram import KeyboardButton, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.error import BadRequest
 
+from handlers import buttons
 from handlers.context import BotContext
 from handlers.render import button_data, inline, view_for
 from safety import checkin, flows, textcheck
@@ -47,15 +48,15 @@ async def answer_pressed(update: Update, context: BotContext, arg: str) -> None:
     assert query is not None
     parsed = _split(arg)
     if parsed is None or parsed[1] not in {"ok", "issue"}:
-        await query.answer(context.text("access.button_invalid"), show_alert=True)
+        await buttons.refuse(update, context, "access.button_invalid")
         return
     round_id, what = parsed
     if what == "issue":
         await _start_issue(update, context, round_id)
         return
-    # Acknowledge at once, while the answer is recorded (the two wait on different servers); the checklist
-    # message then becomes the receipt.
-    ack = asyncio.create_task(query.answer())
+    # Acknowledged at once (by the guard, before the actor was read, or here), while the answer is
+    # recorded: the two wait on different servers; the checklist message then becomes the receipt.
+    ack = context.early_ack or asyncio.create_task(query.answer())
     try:
         await _record(update, context, round_id, fit=True)
     finally:

@@ -3,6 +3,7 @@ through the `Runtime` protocol) and the actor of this update."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
@@ -41,6 +42,12 @@ class Runtime(Protocol):
 
     def wake_dispatchers(self) -> None: ...
 
+    def person_hint(self, account: str) -> int | None:
+        """The person this chat account was last seen as (a hint; None: not seen)."""
+        ...
+
+    def remember_account(self, account: str, person_id: int) -> None: ...
+
     def retryable(self, error: BaseException | None) -> bool:
         """Whether processing the update again can cure this error (a transient database error)."""
         ...
@@ -54,6 +61,7 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         self.actor: Actor | None = None
         self.language: str = "zh-CN"
         self.via_group = False  # the pressed button came from a group chat (signed for no one person)
+        self.early_ack: asyncio.Task[bool] | None = None  # the press answered before the actor was read
 
     @property
     def runtime(self) -> Runtime:

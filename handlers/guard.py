@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
+from handlers import buttons
 from handlers.context import CHANNEL, BotContext
 from handlers.render import contact_keyboard
 from safety.access import load_actor, mark_reachable
@@ -40,8 +41,11 @@ async def guard(update: Update, context: BotContext) -> None:
     if user is None or user.is_bot or _ignored(update):
         raise ApplicationHandlerStop
     runtime = context.runtime
+    buttons.early_ack(update, context)  # 全部正常 is answered at once, while the actor is read
     async with runtime.reading() as session:  # before every update: no transaction round trips
         context.actor = await load_actor(session, channel=CHANNEL, external_id=str(user.id))
+    if context.actor is not None:
+        runtime.remember_account(str(user.id), context.actor.person_id)
     if context.actor is not None and context.actor.unreachable:  # they unblocked the bot
         async with runtime.session() as session:
             await mark_reachable(session, context.actor)
@@ -49,7 +53,7 @@ async def guard(update: Update, context: BotContext) -> None:
     if context.actor is not None or _is_binding_attempt(update):
         return
     if update.callback_query is not None:
-        await update.callback_query.answer(context.text("bind.unbound_button"), show_alert=True)
+        await buttons.refuse(update, context, "bind.unbound_button")
     elif update.effective_message is not None:
         await update.effective_message.reply_text(
             context.text("bind.prompt"), reply_markup=contact_keyboard(context)

@@ -63,7 +63,7 @@ class SentRecorder:
             while not self._queue.empty() and len(batch) < self.max_batch:
                 batch.append(self._queue.get_nowait())
             try:
-                async with self.db.session() as session:
+                async with self.db.session(background=True) as session:
                     await oq.mark_sent_many(session, marks=[m for m, _ in batch], now=self.clock())
             except Exception as exc:
                 for _, done in batch:
@@ -96,7 +96,7 @@ async def record_failure(
     """429: pause the whole bot, the row goes back (no attempt counted). 403: failed, the person is
     unreachable, their leader told. 400: failed, not retried. Anything else: retried with backoff and
     jitter, failed after `max_attempts`."""
-    async with db.session() as session:
+    async with db.session(background=True) as session:
         if isinstance(exc, RateLimited):
             budget.pause(exc.retry_after)
             stats.rate_limited += 1

@@ -205,7 +205,12 @@ class Dispatcher:
 
     async def _claim(self, limit: int, *, recover: bool) -> int:
         now, lease = self.clock(), self.config.lease
-        async with self.db.session() as session:
+        async with self.db.reading() as session:
+            if not await oq.any_due(
+                session, channel=self.channel.name, now=now, lease=lease, expired_too=recover
+            ):
+                return 0
+        async with self.db.session(background=True) as session:
             rows = []
             channel = self.channel.name
             if recover:
@@ -246,7 +251,7 @@ class Dispatcher:
     async def _finished(self, horizon: timedelta) -> bool:
         if self._inflight or self._delayed or self._waiting:
             return False
-        async with self.db.session() as session:
+        async with self.db.session(background=True) as session:
             left = await oq.count_left(session, channel=self.channel.name, now=self.clock(), horizon=horizon)
         return left == 0
 
@@ -284,7 +289,7 @@ class Dispatcher:
 
     async def _recheck_waiting(self) -> None:
         jobs, self._waiting = self._waiting, []
-        async with self.db.session() as session:
+        async with self.db.session(background=True) as session:
             ready, waiting, failed = await recheck_edits(session, jobs)
         self.stats.failed += failed
         self._ready.extendleft(reversed(ready))
@@ -298,7 +303,7 @@ class Dispatcher:
     async def _write_back(self, jobs: list[Job], *, due_in: float) -> None:
         """Give claimed rows back to the database, due again in `due_in` seconds (no attempt counted)."""
         at = self.clock() + timedelta(seconds=due_in)
-        async with self.db.session() as session:
+        async with self.db.session(background=True) as session:
             for job in jobs:
                 await oq.mark_retry(
                     session, row_id=job.row_id, next_attempt_at=at, error=None, count_attempt=False
@@ -337,7 +342,7 @@ class Dispatcher:
             stats.sent += 1
 
     async def _renew(self, job: Job) -> bool:
-        async with self.db.session() as session:
+        async with self.db.session(background=True) as session:
             ok = await oq.renew_claim(session, row_id=job.row_id, worker=self.worker_id, now=self.clock())
         if ok:
             job.claimed_at = self.clock()
@@ -351,7 +356,7 @@ class Dispatcher:
         self._waiting.clear()
         try:
             if unsent:
-                async with self.db.session() as session:
+                async with self.db.session(background=True) as session:
                     ids = [j.row_id for j in unsent]
                     self.stats.released += await oq.release(
                         session, row_ids=ids, worker=self.worker_id, now=self.clock()

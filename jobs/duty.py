@@ -45,7 +45,7 @@ class DutyRuntime(Protocol):
 
     def now(self) -> datetime: ...
 
-    def session(self) -> AbstractAsyncContextManager[AsyncSession]: ...
+    def session(self, *, background: bool = False) -> AbstractAsyncContextManager[AsyncSession]: ...
 
     def reading(self) -> AbstractAsyncContextManager[AsyncSession]: ...
 
@@ -81,7 +81,7 @@ class RoundOpener:
         now = runtime.now()
         if not self.due(now, runtime.defaults):
             return []
-        async with runtime.session() as session:
+        async with runtime.session(background=True) as session:
             opened, known = await rounds.open_due_rounds(
                 session, now=now, calendar=runtime.calendar, defaults=runtime.defaults
             )
@@ -103,7 +103,7 @@ class RoundOpener:
 async def tick(runtime: DutyRuntime) -> int:
     """One escalation pass (skipped while another process runs one). Returns the obligations moved."""
     now = runtime.now()
-    async with runtime.session() as session:
+    async with runtime.session(background=True) as session:
         if not await advisory_lock(session, TICK_LOCK):
             return 0
         report = await escalation.tick(session, now=now, defaults=runtime.defaults)
@@ -120,7 +120,7 @@ async def tick(runtime: DutyRuntime) -> int:
 
 async def housekeeping(runtime: DutyRuntime) -> None:
     now = runtime.now()
-    async with runtime.session() as session:
+    async with runtime.session(background=True) as session:
         await clearance.ensure_requirements(session, now=now, rules=runtime.quiz_rules)
         await flows.expire_idle(session, now=now, defaults=runtime.defaults)
     runtime.wake_dispatchers()

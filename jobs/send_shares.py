@@ -35,7 +35,7 @@ class SendShares:
 
     async def beat(self) -> int:
         now = self.clock()
-        async with self.db.session() as session:
+        async with self.db.session(background=True) as session:
             live = await sq.beat(
                 session,
                 worker=self.worker,
@@ -77,5 +77,5 @@ class SendShares:
                 await self._task
             self._task = None
         with contextlib.suppress(Exception):
-            async with self.db.session() as session:
+            async with self.db.session(background=True) as session:
                 await sq.leave(session, worker=self.worker)

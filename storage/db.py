@@ -3,14 +3,17 @@
 SQLite as a real embedded default: a write transaction takes the database's write lock at its start
 (`BEGIN IMMEDIATE`), so it never fails half-way with `database is locked` when another writer got there
 first (a deferred transaction that read first cannot wait for the lock, it can only fail); and within one
-process, write sessions queue on an asyncio lock in arrival order, so they wait without polling SQLite's
-busy handler. Other processes (the CLI, a second worker) wait up to the busy timeout. Read-only sessions
-(`reading()`) take no lock: WAL readers never block and are never blocked.
+process, write sessions queue on one writer lock, so they wait without polling SQLite's busy handler:
+in arrival order, sessions for someone waiting (a press, a command) before background ones (the
+dispatcher's bookkeeping, the jobs), which wait for a gap. Other processes (the CLI, a second worker)
+wait up to the busy timeout. Read-only sessions (`reading()`) take no lock: WAL readers never block and
+are never blocked.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -55,6 +58,41 @@ def make_engine(url: str) -> AsyncEngine:
     return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
 
+class WriterLock:
+    """One writer at a time: urgent waiters in arrival order, then background ones in arrival order."""
+
+    def __init__(self) -> None:
+        self._busy = False
+        self._urgent: deque[asyncio.Future[None]] = deque()
+        self._background: deque[asyncio.Future[None]] = deque()
+
+    async def acquire(self, *, urgent: bool) -> None:
+        if not self._busy:
+            self._busy = True
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        queue = self._urgent if urgent else self._background
+        queue.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # handed the lock just as it was cancelled: pass it on
+            else:
+                queue.remove(waiter)
+            raise
+
+    def release(self) -> None:
+        """Hand the lock to the next waiter (it stays busy), or free it."""
+        for queue in (self._urgent, self._background):
+            while queue:
+                waiter = queue.popleft()
+                if not waiter.done():
+                    waiter.set_result(None)
+                    return
+        self._busy = False
+
+
 class Database:
     """Owns the engine; hands out sessions that commit on success and roll back on error."""
 
@@ -62,7 +100,7 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
-        self._writer = asyncio.Lock() if self.is_sqlite else None
+        self._writer = WriterLock() if self.is_sqlite else None
         self._writing: asyncio.Task[Any] | None = None
 
     @property
@@ -70,21 +108,23 @@ class Database:
         return self.engine.dialect.name == "sqlite"
 
     @asynccontextmanager
-    async def session(self) -> AsyncIterator[AsyncSession]:
-        """A transaction: committed when the block ends, rolled back on an error."""
+    async def session(self, *, background: bool = False) -> AsyncIterator[AsyncSession]:
+        """A transaction: committed when the block ends, rolled back on an error. `background`: no one is
+        waiting for it (on SQLite it lets sessions for people go first)."""
         if self._writer is None:
             async with self._transaction() as session:
                 yield session
             return
         if self._writing is not None and self._writing is asyncio.current_task():
             raise RuntimeError("a write session inside another one on SQLite would wait for itself")
-        async with self._writer:
+        await self._writer.acquire(urgent=not background)
+        try:
             self._writing = asyncio.current_task()
-            try:
-                async with self._transaction() as session:
-                    yield session
-            finally:
-                self._writing = None
+            async with self._transaction() as session:
+                yield session
+        finally:
+            self._writing = None
+            self._writer.release()
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[AsyncSession]:

@@ -85,6 +85,17 @@ async def claim_due(
     return sorted(rows, key=lambda r: (r.next_attempt_at, r.id or 0))
 
 
+async def any_due(
+    session: AsyncSession, *, channel: str, now: datetime, lease: timedelta, expired_too: bool
+) -> bool:
+    """Whether a claim would find anything: a read, so an idle dispatcher never takes a write lock."""
+    due = _pending_due(channel, now)
+    if expired_too:
+        due = or_(due, _lease_expired(channel, now, lease))
+    result = await session.exec(select(OutboxMessage.id).where(due).limit(1))
+    return result.first() is not None
+
+
 async def renew_claim(session: AsyncSession, *, row_id: int, worker: str, now: datetime) -> bool:
     """Extend our claim before a late send; False when the row is no longer ours (do not send it)."""
     result = await session.exec(

@@ -28,6 +28,7 @@ async def start_dispatchers(app: Application[Any, Any, Any, Any, Any, Any], serv
         base_url=app.bot.base_url.removesuffix(token),
         secret=services.callback_secret,
         connections=config.concurrency + 2,
+        on_sent=services.remember_account,
     )
     await telegram.start()
     assert services.budget is not None

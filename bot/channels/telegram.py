@@ -58,13 +58,21 @@ class TelegramChannel:
     name = NAME
     can_edit = True
 
-    def __init__(self, bot: Bot, secret: bytes) -> None:
+    def __init__(self, bot: Bot, secret: bytes, on_sent: Callable[[str, int], None] | None = None) -> None:
         self.bot = bot
         self.secret = secret
+        self.on_sent = on_sent  # (private chat, person): who will press this message's buttons
 
     @classmethod
     def create(
-        cls, *, token: str, base_url: str, secret: bytes, connections: int = 10, read_timeout: float = 10.0
+        cls,
+        *,
+        token: str,
+        base_url: str,
+        secret: bytes,
+        connections: int = 10,
+        read_timeout: float = 10.0,
+        on_sent: Callable[[str, int], None] | None = None,
     ) -> TelegramChannel:
         """A channel with its own Bot and connection pool (`base_url` without the token, e.g. …/bot)."""
         request = HTTPXRequest(
@@ -74,7 +82,7 @@ class TelegramChannel:
             connect_timeout=5.0,
             pool_timeout=read_timeout,
         )
-        return cls(Bot(token=token, base_url=base_url, request=request), secret)
+        return cls(Bot(token=token, base_url=base_url, request=request), secret, on_sent)
 
     async def start(self) -> None:
         await self.bot.initialize()
@@ -96,6 +104,8 @@ class TelegramChannel:
             )
         except TelegramError as exc:
             raise _translate(exc) from exc
+        if self.on_sent is not None and recipient.person_id is not None and not recipient.is_group:
+            self.on_sent(recipient.chat_id, recipient.person_id)  # a private chat's id is its user's id
         return Sent(chat_id=str(sent.chat_id), message_id=sent.message_id)
 
     async def edit(self, recipient: Recipient, message_id: int, view: View) -> None:

@@ -6,11 +6,13 @@ of sending a new message and editing the keyboard: one Bot API call less on the 
 
 from __future__ import annotations
 
-from sqlmodel import select
+from sqlmodel import col, select, update
 
-from storage.models import ChatState, CheckIn
-from tests.flow.harness import Harness
-from tests.flow.test_checkin import bot, bot_texts, last_bot_message, local, press, zh
+from safety.texts import t
+from storage.db import Database
+from storage.models import ChatState, CheckIn, Person
+from tests.flow.harness import Clock, Harness, running_bot
+from tests.flow.test_checkin import ORG, bot, bot_texts, last_bot_message, local, press, zh
 
 __all__ = ["bot"]  # the fixture, shared with test_checkin
 
@@ -61,3 +63,34 @@ async def test_all_fine_ends_a_half_done_issue_report(bot: Harness) -> None:
         assert (await session.exec(select(ChatState))).all() == [], "the half-done report is dropped"
         assert [c.status for c in (await session.exec(select(CheckIn))).all()] == ["on_time"]
     assert not any("班前确认有异常" in text for text in await bot_texts(bot, "L1"))
+
+
+async def test_all_fine_is_answered_before_the_actor_is_read_and_still_authorised(db: Database) -> None:
+    """The press of 全部正常 is acknowledged at once (the account was last seen receiving that checklist);
+    whoever the database then says the presser is decides: someone deactivated since is told, and nothing
+    is recorded."""
+    async with running_bot(db, org_file=ORG, clock=Clock(local(6, 50))) as bot:
+        for employee_no in ("L1", "A1", "A2"):
+            await bot.bind(employee_no)
+        bot.clock.now = local(7, 0, 5)
+        await bot.tick()
+        for employee_no in ("A1", "A2"):
+            assert (
+                bot.app.bot_data["services"].person_hint(str(bot.user_id(employee_no)))
+                == bot.people[employee_no].id
+            )
+        async with bot.db.session() as session:
+            await session.exec(update(Person).where(col(Person.employee_no) == "A2").values(active=False))
+        answers = {}
+        for employee_no in ("A1", "A2"):
+            checklist = await last_bot_message(bot, employee_no, "班前安全确认")
+            answers[employee_no] = await press(bot, employee_no, checklist, "全部正常")
+        assert answers["A1"].get("text") in (None, "") and answers["A2"].get("text") in (None, ""), answers
+        await bot.client.wait_for(bot.user_id("A1"), predicate=lambda m: "已确认" in str(m.get("text")))
+        told = await bot.client.wait_for(
+            bot.user_id("A2"), predicate=lambda m: m.get("text") == t("zh-CN", "bind.unbound_button")
+        )
+        assert told["from_bot"]
+        async with bot.db.session() as session:
+            done = (await session.exec(select(CheckIn.person_id))).all()
+        assert done == [bot.people["A1"].id], "the deactivated person's press recorded nothing"
