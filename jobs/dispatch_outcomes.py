@@ -41,6 +41,9 @@ class DispatchStats:
         return asdict(self)
 
 
+LINGER = 0.02  # seconds a first mark waits for company: fewer, larger commits (SQLite has one writer)
+
+
 class SentRecorder:
     """Records successful sends in group commits: each send waits until its row is committed (so a crash
     can duplicate only sends in flight), while under load one transaction records many rows."""
@@ -60,10 +63,11 @@ class SentRecorder:
     async def _run(self) -> None:
         while True:
             batch = [await self._queue.get()]
-            while not self._queue.empty() and len(batch) < self.max_batch:
-                batch.append(self._queue.get_nowait())
+            await asyncio.sleep(LINGER)  # the sends in flight finish meanwhile: one commit for them all
             try:
                 async with self.db.session(background=True) as session:
+                    while not self._queue.empty() and len(batch) < self.max_batch:  # and those of the wait
+                        batch.append(self._queue.get_nowait())
                     await oq.mark_sent_many(session, marks=[m for m, _ in batch], now=self.clock())
             except Exception as exc:
                 for _, done in batch:
