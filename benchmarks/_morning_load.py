@@ -123,7 +123,8 @@ class Morning:
                     task = asyncio.create_task(self.member(chat, int(message["message_id"]), data, now))
                     self.tasks.add(task)
                     task.add_done_callback(self.tasks.discard)
-                elif chat in self.pressed and str(message.get("text", "")).startswith(CONFIRMED):
+                elif chat in self.out and str(message.get("text", "")).startswith(CONFIRMED):
+                    # `out`, not `pressed`: the receipt can be recorded before the press's own answer returns
                     self.receipts.add(chat)
                     self.changed.set()
 

@@ -160,10 +160,12 @@ async def _remind_selves(
 
 
 def _reminder(picture: Picture, duty: DutyRow, shared: dict[tuple[str, str], View | None]) -> View | None:
-    """Kinds whose reminder does not depend on the person (a round's checklist) are rendered once."""
-    view = kinds.get(picture.kind).reminder(picture, duty)
+    """A kind whose reminder is the same for everyone of a reference (a round's checklist) is asked once:
+    one view for thousands of rows, encoded once in the outbox."""
+    kind = kinds.get(picture.kind)
+    if not kind.shared_reminder:
+        return kind.reminder(picture, duty)
     key = (picture.kind, picture.ref)
-    if key in shared and shared[key] == view:
-        return shared[key]
-    shared[key] = view
-    return view
+    if key not in shared:
+        shared[key] = kind.reminder(picture, duty)
+    return shared[key]

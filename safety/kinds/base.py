@@ -82,6 +82,7 @@ class DutyKind(Protocol):
     name: str
     default_policy: Sequence[Mapping[str, str]]  # escalation steps when the org file names none
     actions: Sequence[DigestAction]  # the buttons of its digests, per listed open duty
+    shared_reminder: bool  # the reminder is the same for every duty of a reference (asked once a tick)
 
     async def load_extra(
         self, session: AsyncSession, refs: Sequence[str], defaults: Defaults

@@ -49,6 +49,7 @@ class CheckinKind:
     name = "checkin"
     default_policy = DEFAULT_POLICY
     actions = STANDARD_ACTIONS
+    shared_reminder = True  # the round's checklist again
 
     async def load_extra(
         self, session: AsyncSession, refs: Sequence[str], defaults: Defaults

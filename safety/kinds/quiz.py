@@ -19,6 +19,7 @@ class QuizKind:
     name = "quiz"
     default_policy = DEFAULT_POLICY
     actions = STANDARD_ACTIONS
+    shared_reminder = False  # each requirement has its own deadline
 
     async def load_extra(
         self, session: AsyncSession, refs: Sequence[str], defaults: Defaults
