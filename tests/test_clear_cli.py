@@ -21,9 +21,13 @@ from storage.db import Database
 from storage.models import AuditEntry, ChatIdentity, Clearance, Obligation, Person
 
 runner = CliRunner()
+
+
 def today() -> date:
     """Today in the default zone, read when used (a run may cross midnight in Shanghai)."""
     return datetime.now(ZoneInfo("Asia/Shanghai")).date()
+
+
 ORG = """\
 units:
   - {id: team, name: 班组}
