@@ -121,15 +121,6 @@ async def entries_of(session: AsyncSession, *, digest_id: int) -> list[int]:
     return list(result.all())
 
 
-async def recipients_of(session: AsyncSession, *, digest_id: int) -> list[DigestRecipient]:
-    result = await session.exec(
-        select(DigestRecipient)
-        .where(DigestRecipient.digest_id == digest_id)
-        .order_by(col(DigestRecipient.id))
-    )
-    return list(result)
-
-
 async def digests_of_ref(session: AsyncSession, *, kind: str, ref: str) -> list[Digest]:
     result = await session.exec(
         select(Digest).where(Digest.kind == kind, Digest.ref == ref).order_by(col(Digest.id))

@@ -6,10 +6,10 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, delete, select, update
+from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import ChatIdentity, ChatState, CheckIn, Leave, Obligation, Person, RoleAssignment, Round
+from storage.models import ChatIdentity, CheckIn, Leave, Obligation, Person, RoleAssignment, Round
 
 
 async def round_by_unit_day(session: AsyncSession, *, unit_id: str, day: date) -> Round | None:
@@ -134,22 +134,3 @@ async def checkin_of(session: AsyncSession, *, round_id: int, person_id: int) ->
         select(CheckIn).where(CheckIn.round_id == round_id, CheckIn.person_id == person_id)
     )
     return result.first()
-
-
-async def get_state(session: AsyncSession, *, person_id: int) -> ChatState | None:
-    return await session.get(ChatState, person_id)
-
-
-async def set_state(
-    session: AsyncSession, *, person_id: int, kind: str, data: dict[str, object], now: datetime
-) -> None:
-    state = await session.get(ChatState, person_id)
-    if state is None:
-        session.add(ChatState(person_id=person_id, kind=kind, data=data, updated_at=now))
-    else:
-        state.kind, state.data, state.updated_at = kind, data, now
-        session.add(state)
-
-
-async def clear_state(session: AsyncSession, *, person_id: int) -> None:
-    await session.exec(delete(ChatState).where(col(ChatState.person_id) == person_id))

@@ -39,19 +39,6 @@ async def identity_of_person(session: AsyncSession, *, person_id: int, channel: 
     return result.first()
 
 
-async def identities_of_people(
-    session: AsyncSession, *, person_ids: Sequence[int], channel: str
-) -> dict[int, ChatIdentity]:
-    if not person_ids:
-        return {}
-    result = await session.exec(
-        select(ChatIdentity).where(
-            col(ChatIdentity.person_id).in_(list(person_ids)), ChatIdentity.channel == channel
-        )
-    )
-    return {identity.person_id: identity for identity in result}
-
-
 async def bound_people(session: AsyncSession, *, person_ids: Sequence[int]) -> set[int]:
     """Which of these people have bound a chat account on any channel."""
     if not person_ids:
