@@ -17,6 +17,7 @@ from safety import digests
 from safety.access import Actor
 from safety.config import Defaults
 from safety.digests import Audience, DigestRequest
+from safety.kinds import CHECKIN
 from safety.kinds.checkin import ISSUE, NOT_CLEARED, round_ref
 from safety.rounds import Schedule, checklist, local_hhmm, round_view
 from safety.views import Line, View
@@ -101,7 +102,7 @@ async def answer(
     if status is Answer.ISSUE:
         await _alert_leaders(session, unit, ref, duty.obligation_id, ISSUE, now=now, defaults=defaults)
     if found.has_digests:  # before the first escalation step no digest lists the round yet
-        await digests.refresh(session, kind="checkin", ref=ref, now=now, defaults=defaults)
+        await digests.refresh(session, kind=CHECKIN, ref=ref, now=now, defaults=defaults)
     notified = status is Answer.ISSUE or found.has_digests
     return AnswerOutcome(status, time=local_hhmm(now, tz), due=due, notified=notified)
 
@@ -122,7 +123,7 @@ async def _alert_leaders(
         p for p in await oq.nearest_role_holders(session, unit_id=unit.id, role="team_leader") if p.active
     )
     request = DigestRequest(
-        kind="checkin",
+        kind=CHECKIN,
         ref=ref,
         unit_id=unit.id,
         level=0,
@@ -160,7 +161,7 @@ async def todays_checklist(
     if done is not None:
         return Checklist(Answer.ALREADY, time=local_hhmm(done.at, tz))
     if not await dq.obligation_of(
-        session, kind="checkin", ref=round_ref(round_.id), subject_id=actor.person_id
+        session, kind=CHECKIN, ref=round_ref(round_.id), subject_id=actor.person_id
     ):
         return Checklist(Answer.NOT_EXPECTED)
     view = round_view(round_id=round_.id, unit=unit, schedule=schedule, due_at=round_.due_at, tz=tz)

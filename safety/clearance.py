@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from safety import digests, outbox
 from safety.config import Defaults
+from safety.kinds import QUIZ
 from safety.outbox import Envelope
 from safety.policy import policy_for
 from safety.views import Text, View
@@ -47,7 +48,7 @@ async def require_quiz(
     existing = (
         await session.exec(
             select(Obligation).where(
-                Obligation.kind == "quiz", Obligation.subject_id == person.id, Obligation.state == "open"
+                Obligation.kind == QUIZ, Obligation.subject_id == person.id, Obligation.state == "open"
             )
         )
     ).first()
@@ -55,13 +56,13 @@ async def require_quiz(
         return None
     due_at = now + rules.deadline
     chain = [u.escalation for u in await oq.unit_ancestors(session, unit_id=person.unit_id)]
-    steps = policy_for(chain, "quiz")
+    steps = policy_for(chain, QUIZ)
     local_due = due_at.astimezone(await zone_of(session, person, rules.defaults))
     ref = f"quiz:{local_due.date().isoformat()}"
-    if await dq.obligation_of(session, kind="quiz", ref=ref, subject_id=person.id):
+    if await dq.obligation_of(session, kind=QUIZ, ref=ref, subject_id=person.id):
         ref = f"{ref}:{now:%H%M%S}"
     obligation = Obligation(
-        kind="quiz",
+        kind=QUIZ,
         ref=ref,
         subject_id=person.id,
         unit_id=person.unit_id,
@@ -81,7 +82,7 @@ async def require_quiz(
             ),
         )
     )
-    envelope = Envelope(key=f"quiz:required:{obligation.id}", kind="quiz", view=view, person_id=person.id)
+    envelope = Envelope(key=f"quiz:required:{obligation.id}", kind=QUIZ, view=view, person_id=person.id)
     await outbox.enqueue(session, [envelope], now=now, default_channel=rules.defaults.channel)
     return obligation
 
@@ -115,7 +116,7 @@ async def close_requirements(
     refs: set[str] = set()
     open_ = await session.exec(
         select(Obligation).where(
-            Obligation.kind == "quiz", Obligation.subject_id == person.id, Obligation.state == "open"
+            Obligation.kind == QUIZ, Obligation.subject_id == person.id, Obligation.state == "open"
         )
     )
     closed = 0
@@ -127,7 +128,7 @@ async def close_requirements(
             refs.add(obligation.ref)
             closed += 1
     for ref in sorted(refs):
-        await digests.refresh(session, kind="quiz", ref=ref, now=now, defaults=rules.defaults)
+        await digests.refresh(session, kind=QUIZ, ref=ref, now=now, defaults=rules.defaults)
     return closed
 
 
@@ -161,7 +162,7 @@ async def ensure_requirements(session: AsyncSession, *, now: datetime, rules: Qu
         session.add(person)
         qq.add_clearance(session, person_id=person.id or 0, event="expired", at=now)
         created += bool(await require_quiz(session, person=person, reason="renewal", now=now, rules=rules))
-    asked = select(Obligation.subject_id).where(Obligation.kind == "quiz")
+    asked = select(Obligation.subject_id).where(Obligation.kind == QUIZ)
     new_hires = await session.exec(
         select(Person)
         .join(RoleAssignment, col(RoleAssignment.person_id) == col(Person.id))

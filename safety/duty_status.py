@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from safety import duty_pictures
 from safety.access import Actor
 from safety.config import Defaults
+from safety.kinds import CHECKIN
 from safety.kinds.checkin import RoundExtra, round_ref
 from safety.roster_status import scope_units
 from storage import duty_queries as dq
@@ -44,7 +45,7 @@ async def todays_rounds(
         if round_ is None or round_.id is None:
             continue
         ref = round_ref(round_.id)
-        picture = (await duty_pictures.load(session, kind="checkin", refs=[ref], defaults=defaults)).get(ref)
+        picture = (await duty_pictures.load(session, kind=CHECKIN, refs=[ref], defaults=defaults)).get(ref)
         if picture is None:
             continue
         extra: RoundExtra = picture.extra

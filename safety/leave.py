@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from safety import digests, outbox, textcheck
 from safety.access import Actor
 from safety.config import Defaults
+from safety.kinds import CHECKIN
 from safety.outbox import Envelope
 from safety.roles import Role
 from safety.views import Action, Text, View
@@ -289,10 +290,10 @@ async def _excuse_rounds(
     rounds = (await session.exec(select(Round).where(col(Round.day).in_(days)))).all()
     refs = [f"round:{r.id}" for r in rounds]
     for obligation in await dq.open_obligations_of_subject(
-        session, kind="checkin", subject_id=leave.person_id, refs=refs
+        session, kind=CHECKIN, subject_id=leave.person_id, refs=refs
     ):
         assert obligation.id is not None
         if await dq.close_obligation(
             session, obligation_id=obligation.id, state="excused", by=actor.person_id, now=now, note="leave"
         ):
-            await digests.refresh(session, kind="checkin", ref=obligation.ref, now=now, defaults=defaults)
+            await digests.refresh(session, kind=CHECKIN, ref=obligation.ref, now=now, defaults=defaults)

@@ -34,6 +34,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from safety.clearance import QuizRules, clearance_until, close_requirements
+from safety.kinds import QUIZ
 from storage import identity_queries as iq
 from storage import quiz_queries as qq
 from storage.models import Clearance, Obligation, Person, Unit
@@ -187,7 +188,7 @@ async def _with_open_requirements(session: AsyncSession, person_ids: Sequence[in
     for batch in _batches(person_ids):
         result = await session.exec(
             select(Obligation.subject_id).where(
-                Obligation.kind == "quiz", Obligation.state == "open", col(Obligation.subject_id).in_(batch)
+                Obligation.kind == QUIZ, Obligation.state == "open", col(Obligation.subject_id).in_(batch)
             )
         )
         waiting.update(result.all())

@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from safety import outbox
 from safety.config import Defaults
+from safety.kinds import CHECKIN
 from safety.outbox import Envelope
 from safety.policy import policy_for
 from safety.views import Action, Line, Text, View
@@ -136,7 +137,7 @@ async def _expect_members(
     members = await dq.expected_members(session, unit_id=unit.id)
     on_leave = await dq.people_on_leave(session, person_ids=[p.id for p in members if p.id], day=round_.day)
     chain = [u.escalation for u in await oq.unit_ancestors(session, unit_id=unit.id)]
-    steps = policy_for(chain, "checkin")
+    steps = policy_for(chain, CHECKIN)
     first_step = round_.due_at + steps[0].after if steps else None
     view = round_view(round_id=round_.id, unit=unit, schedule=schedule, due_at=round_.due_at, tz=tz)
     envelopes = []
@@ -146,7 +147,7 @@ async def _expect_members(
         leave = on_leave.get(person.id)
         session.add(
             Obligation(
-                kind="checkin",
+                kind=CHECKIN,
                 ref=f"round:{round_.id}",
                 subject_id=person.id,
                 unit_id=unit.id,

@@ -11,7 +11,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-KIND_NAMES: tuple[str, ...] = ("checkin", "quiz")
+CHECKIN, QUIZ = "checkin", "quiz"  # the features that create these obligations name them by these
+KIND_NAMES: tuple[str, ...] = (CHECKIN, QUIZ)
 
 
 def get(name: str) -> Any:
