@@ -7,6 +7,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 WORKDIR /app
+# The Chinese font embedded in the PDFs (整改通知单, QR posters).
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-noto-cjk && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system safetybot && useradd --system --gid safetybot --home-dir /app safetybot
 
 COPY pyproject.toml README.md ./

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck pytest browser-deps bench clean
+.PHONY: run test install lint typecheck pytest system-deps bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,16 +12,23 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) system-deps
 
-# Debian's Chromium for the browser test (Playwright must not download its own browser).
-browser-deps:
-	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then :; \
+# Debian packages: fonts-noto-cjk (the Chinese font embedded in PDFs), poppler-utils (tests read PDFs back)
+# and chromium (the browser test; Playwright must not download its own browser). Installed where we run as
+# root on Debian; elsewhere the PDF code says which font it misses.
+SYSTEM_PACKAGES := fonts-noto-cjk poppler-utils chromium
+system-deps:
+	@missing=""; \
+	[ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || missing="$$missing fonts-noto-cjk"; \
+	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || missing="$$missing chromium"; \
+	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "installing Debian chromium for the browser test"; \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
-		|| echo "could not install chromium: the browser test will say why it skips"; \
-	else echo "no chromium and not root on Debian: the browser test will say why it skips"; fi
+		echo "installing Debian packages:$$missing"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+		|| echo "could not install$$missing"; \
+	else echo "missing Debian packages (not root on Debian):$$missing"; fi
 
 run: install
 	$(BIN)/safetybot run
@@ -33,7 +40,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-pytest: install browser-deps
+pytest: install
 	$(BIN)/pytest -q
 
 test: lint typecheck pytest

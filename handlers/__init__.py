@@ -7,6 +7,7 @@ from typing import Any
 from telegram.ext import Application
 
 from handlers import (
+    accidents,
     buttons,
     checkin,
     errors,
@@ -15,17 +16,37 @@ from handlers import (
     guided_leave,
     guided_violation,
     guided_violation_input,
+    incidents,
+    inspect,
     leave,
     menu,
     obligations,
     onboarding,
     prohibitions,
     quiz,
+    rectify,
+    report_flow,
     status,
     violation,
 )
 from handlers.buttons import ButtonCallback
+from handlers.flow_input import StepCallback
 from handlers.menu import CommandCallback
+
+# Feature modules that declare what they handle: COMMANDS (name -> callback), STEPS ((flow, step) ->
+# callback) and ROUTES (button action -> callback), each optional. A new feature is one line here.
+FEATURES = (report_flow, rectify, accidents, incidents, inspect)
+
+
+def _collected(attribute: str) -> dict[Any, Any]:
+    out: dict[Any, Any] = {}
+    for module in FEATURES:
+        declared = getattr(module, attribute, {})
+        clash = set(out) & set(declared)
+        if clash:
+            raise RuntimeError(f"{module.__name__}.{attribute} declares {sorted(map(str, clash))} again")
+        out.update(declared)
+    return out
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -40,9 +61,16 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "prohibitions": prohibitions.prohibitions_command,
         "violation": violation.violation_command,
         "cancel": flow_input.cancel_command,
+        **_collected("COMMANDS"),
     }
     app.add_handlers(menu.build_handlers(commands))
-    steps = {**checkin.STEPS, **violation.STEPS, **guided_violation_input.STEPS, **guided_leave.STEPS}
+    steps: dict[tuple[str, str], StepCallback] = {
+        **checkin.STEPS,
+        **violation.STEPS,
+        **guided_violation_input.STEPS,
+        **guided_leave.STEPS,
+        **_collected("STEPS"),
+    }
     app.add_handlers(flow_input.build_handlers(steps))  # free text, photos and locations: after the commands
     routes: dict[str, ButtonCallback] = {
         "lang": menu.lang_pressed,
@@ -57,6 +85,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "qs": quiz.submit_pressed,
         "vg": guided_violation.pressed,
         "lg": guided_leave.pressed,
+        **_collected("ROUTES"),
     }
     app.add_handler(buttons.build_handler(routes))
     app.add_error_handler(errors.on_error)

@@ -59,23 +59,40 @@ Line = Text | str
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with a view, after its text: a document (a PDF under the data folder, sent under `name`)
+    or a photo (a chat file id, or a path)."""
+
+    kind: str  # "document" | "photo"
+    name: str = ""
+    path: str | None = None  # relative to the data folder
+    file_id: str | None = None  # the channel's own id of a file it holds already
+
+
+@dataclass(frozen=True)
 class View:
     lines: tuple[Line, ...]
     actions: tuple[tuple[Action, ...], ...] = ()
+    files: tuple[Attachment, ...] = ()
 
     def with_head(self, *head: Line) -> View:
         """The same view with lines put on top (a reminder above the checklist)."""
-        return View((*head, *self.lines), self.actions)
+        return View((*head, *self.lines), self.actions, self.files)
 
     # -- the outbox's JSON -----------------------------------------------------------------------------------
     def to_payload(self) -> dict[str, Any]:
-        return {
+        payload: dict[str, Any] = {
             "lines": [_dump(line) for line in self.lines],
             "actions": [
                 [{"label": _dump(a.label), "action": a.action, "arg": a.arg} for a in row]
                 for row in self.actions
             ],
         }
+        if self.files:
+            payload["files"] = [
+                {"kind": f.kind, "name": f.name, "path": f.path, "file_id": f.file_id} for f in self.files
+            ]
+        return payload
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> View:
@@ -90,6 +107,10 @@ class View:
             tuple(
                 tuple(Action(_load(a["label"]), a["action"], a.get("arg", "")) for a in row)
                 for row in payload.get("actions", [])
+            ),
+            tuple(
+                Attachment(f["kind"], f.get("name", ""), f.get("path"), f.get("file_id"))
+                for f in payload.get("files", [])
             ),
         )
 
@@ -134,6 +155,7 @@ class Button:
 class Rendered:
     lines: tuple[str, ...]
     buttons: tuple[tuple[Button, ...], ...] = ()
+    files: tuple[Attachment, ...] = ()
 
     @property
     def text(self) -> str:
@@ -165,4 +187,5 @@ def render(view: View, language: str) -> Rendered:
             tuple(Button(render_text(a.label, language), a.action, a.arg) for a in row)
             for row in view.actions
         ),
+        view.files,
     )

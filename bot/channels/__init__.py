@@ -29,6 +29,7 @@ async def start_dispatchers(app: Application[Any, Any, Any, Any, Any, Any], serv
         secret=services.callback_secret,
         connections=config.concurrency + 2,
         on_sent=services.remember_account,
+        data_dir=services.data_dir,
     )
     await telegram.start()
     assert services.budget is not None

@@ -11,9 +11,11 @@ import asyncio
 import logging
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
-from telegram import Bot
+from telegram import Bot, InputFile, Message
+from telegram.constants import MessageLimit
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter
 from telegram.request import HTTPXRequest
@@ -21,7 +23,7 @@ from telegram.request import HTTPXRequest
 from handlers.render import markup_of, message_text
 from jobs.send_budget import SendBudget
 from safety.delivery import RateLimited, Recipient, Rejected, Sent, Transient, Unreachable
-from safety.views import View, render
+from safety.views import Attachment, View, render
 
 logger = logging.getLogger(__name__)
 NAME = "telegram"
@@ -58,10 +60,17 @@ class TelegramChannel:
     name = NAME
     can_edit = True
 
-    def __init__(self, bot: Bot, secret: bytes, on_sent: Callable[[str, int], None] | None = None) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        secret: bytes,
+        on_sent: Callable[[str, int], None] | None = None,
+        data_dir: Path = Path("data"),
+    ) -> None:
         self.bot = bot
         self.secret = secret
         self.on_sent = on_sent  # (private chat, person): who will press this message's buttons
+        self.data_dir = data_dir  # attachments' paths are relative to it
 
     @classmethod
     def create(
@@ -73,6 +82,7 @@ class TelegramChannel:
         connections: int = 10,
         read_timeout: float = 10.0,
         on_sent: Callable[[str, int], None] | None = None,
+        data_dir: Path = Path("data"),
     ) -> TelegramChannel:
         """A channel with its own Bot and connection pool (`base_url` without the token, e.g. …/bot)."""
         request = HTTPXRequest(
@@ -82,7 +92,7 @@ class TelegramChannel:
             connect_timeout=5.0,
             pool_timeout=read_timeout,
         )
-        return cls(Bot(token=token, base_url=base_url, request=request), secret, on_sent)
+        return cls(Bot(token=token, base_url=base_url, request=request), secret, on_sent, data_dir)
 
     async def start(self) -> None:
         await self.bot.initialize()
@@ -97,22 +107,47 @@ class TelegramChannel:
         )
 
     async def send(self, recipient: Recipient, view: View) -> Sent:
+        """The text with its buttons; a view with files: the first file carries the text as its caption
+        (one call) when the text fits a caption, else the text goes first; further files follow."""
         text, markup = self._rendered(recipient, view)
+        chat = _chat(recipient.chat_id)
         try:
-            sent = await self.bot.send_message(
-                chat_id=_chat(recipient.chat_id), text=text, reply_markup=markup
-            )
+            files = list(view.files)
+            if files and len(text) <= MessageLimit.CAPTION_LENGTH:
+                sent = await self._send_file(chat, files.pop(0), caption=text, markup=markup)
+            else:
+                sent = await self.bot.send_message(chat_id=chat, text=text, reply_markup=markup)
+            for attachment in files:
+                await self._send_file(chat, attachment)
         except TelegramError as exc:
             raise _translate(exc) from exc
         if self.on_sent is not None and recipient.person_id is not None and not recipient.is_group:
             self.on_sent(recipient.chat_id, recipient.person_id)  # a private chat's id is its user's id
         return Sent(chat_id=str(sent.chat_id), message_id=sent.message_id)
 
+    async def _send_file(
+        self, chat: int | str, attachment: Attachment, *, caption: str | None = None, markup: Any = None
+    ) -> Message:
+        if attachment.file_id:
+            content: Any = attachment.file_id
+        else:
+            path = self.data_dir / (attachment.path or "")
+            content = InputFile(path.read_bytes(), filename=attachment.name or path.name)
+        if attachment.kind == "photo":
+            return await self.bot.send_photo(chat, content, caption=caption, reply_markup=markup)
+        return await self.bot.send_document(chat, content, caption=caption, reply_markup=markup)
+
     async def edit(self, recipient: Recipient, message_id: int, view: View) -> None:
         text, markup = self._rendered(recipient, view)
+        chat = _chat(recipient.chat_id)
         try:
+            if view.files:  # the message is a file with the text as its caption
+                await self.bot.edit_message_caption(
+                    chat_id=chat, message_id=message_id, caption=text, reply_markup=markup
+                )
+                return
             await self.bot.edit_message_text(
-                chat_id=_chat(recipient.chat_id), message_id=message_id, text=text, reply_markup=markup
+                chat_id=chat, message_id=message_id, text=text, reply_markup=markup
             )
         except BadRequest as exc:
             if NOT_MODIFIED in exc.message.lower():

@@ -67,6 +67,7 @@ async def run(args: argparse.Namespace) -> int:
         base_url=args.base_url or settings.telegram_base_url,
         secret=derive_secret(token),
         connections=config.concurrency + 2,
+        data_dir=settings.data_dir,
     )
     db = Database(args.database_url or settings.database_url)
     dispatcher = Dispatcher(db, channel, config, worker_id=args.worker_id)

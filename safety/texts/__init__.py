@@ -1,4 +1,7 @@
-"""Language catalogs: one YAML file per language, looked up by key. zh-CN is the default."""
+"""Language catalogs: one YAML file per language, looked up by key. zh-CN is the default.
+
+A feature may keep its texts in a file of its own beside the main one, `<language>/<feature>.yaml`; the
+files of a language are merged, and a key defined twice is an error (found by the catalog tests)."""
 
 from __future__ import annotations
 
@@ -16,10 +19,16 @@ _DIR = Path(__file__).parent
 @cache
 def catalog(language: str) -> dict[str, str]:
     """The flat catalog of one language (nested YAML keys joined by dots)."""
-    with (_DIR / f"{language}.yaml").open(encoding="utf-8") as fh:
-        tree = yaml.safe_load(fh)
     flat: dict[str, str] = {}
-    _flatten(tree, "", flat)
+    for path in [_DIR / f"{language}.yaml", *sorted((_DIR / language).glob("*.yaml"))]:
+        with path.open(encoding="utf-8") as fh:
+            tree = yaml.safe_load(fh) or {}
+        part: dict[str, str] = {}
+        _flatten(tree, "", part)
+        twice = sorted(set(part) & set(flat))
+        if twice:
+            raise ValueError(f"{path.name}: keys defined twice in the {language} catalog: {twice[:5]}")
+        flat.update(part)
     return flat
 
 

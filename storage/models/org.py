@@ -22,6 +22,8 @@ class Unit(SQLModel, table=True):
     timezone: str | None = Field(default=None, max_length=64)
     checkin: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     escalation: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # a required inspection: {every: daily|monthly, due: "HH:MM", by: role} (a missing one escalates)
+    inspection: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     sort_order: int = Field(default=0)
     group_chat_id: str | None = Field(
         default=None, max_length=64
