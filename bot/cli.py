@@ -13,8 +13,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.cli_categories import import_categories_command
+from bot.cli_checklists import import_checklists_command
 from bot.cli_clear import clear_command
 from bot.cli_import import import_app
+from bot.cli_locations import import_locations_command, qr_command
+from bot.cli_reports import report_show_command
 from bot.settings import settings_or_exit
 
 if TYPE_CHECKING:
@@ -147,8 +151,15 @@ async def _load_calendar(url: str) -> WorkCalendar:
         await database.dispose()
 
 
+import_app.command("categories")(import_categories_command)
+import_app.command("locations")(import_locations_command)
+import_app.command("checklists")(import_checklists_command)
 app.add_typer(import_app, name="import")
 app.command("clear")(clear_command)
+app.command("qr")(qr_command)
+report_app = typer.Typer(help="Reports (hazards, near misses, accidents, violations)", no_args_is_help=True)
+report_app.command("show")(report_show_command)
+app.add_typer(report_app, name="report")
 
 
 def main() -> None:

@@ -5,7 +5,8 @@
   window has opened and its round is not there yet; then the dispatchers are woken at once.
 - The escalation tick runs every `tick_seconds`; on PostgreSQL only one process ticks at a time (a
   transaction-scoped advisory lock), on SQLite the tick's transaction holds the write lock.
-- Housekeeping every minute: quiz requirements (new hires, renewals), stale quiz attempts, idle flows.
+- Housekeeping every minute: quiz requirements (new hires, renewals), stale quiz attempts, idle flows,
+  required inspections, the 回头看 re-checks of closed hazards.
 
 Everything is idempotent and safe with several processes: rounds are unique per team and day, digests per
 unit, kind, reference, topic and step, entries and recipients per digest, outbox rows per key.
@@ -27,6 +28,8 @@ from safety import clearance, escalation, flows, rounds
 from safety.calendar import WorkCalendar
 from safety.clearance import QuizRules
 from safety.config import Defaults
+from safety.inspections import requirements
+from safety.reports import rechecks
 from safety.rounds import OpenedRound, Schedule
 from storage import org_queries as oq
 from storage.db import advisory_lock
@@ -123,6 +126,8 @@ async def housekeeping(runtime: DutyRuntime) -> None:
     async with runtime.session(background=True) as session:
         await clearance.ensure_requirements(session, now=now, rules=runtime.quiz_rules)
         await flows.expire_idle(session, now=now, defaults=runtime.defaults)
+        await requirements.open_due(session, now=now, defaults=runtime.defaults)
+        await rechecks.send_due(session, now=now, defaults=runtime.defaults)
     runtime.wake_dispatchers()
 
 

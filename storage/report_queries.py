@@ -22,9 +22,7 @@ async def take_number(session: AsyncSession, *, prefix: str, day: date) -> int:
     statement = (
         insert(ReportCounter)
         .values(prefix=prefix, day=day, last=1)
-        .on_conflict_do_update(
-            index_elements=["prefix", "day"], set_={"last": table.c.last + 1}
-        )
+        .on_conflict_do_update(index_elements=["prefix", "day"], set_={"last": table.c.last + 1})
         .returning(table.c.last)
     )
     result = await session.exec(statement)

@@ -12,7 +12,9 @@ import importlib
 from typing import Any
 
 CHECKIN, QUIZ = "checkin", "quiz"  # the features that create these obligations name them by these
-KIND_NAMES: tuple[str, ...] = (CHECKIN, QUIZ)
+RECTIFICATION, ACCIDENT_ACK, ACCIDENT_REPORT = "rectification", "accident_ack", "accident_report"
+INSPECTION = "inspection"
+KIND_NAMES: tuple[str, ...] = (CHECKIN, QUIZ, RECTIFICATION, ACCIDENT_ACK, ACCIDENT_REPORT, INSPECTION)
 
 
 def get(name: str) -> Any:
