@@ -171,18 +171,34 @@ class SandboxClient:
         payload = {"user_id": user_id, "phone": phone, "contact_user_id": contact_user_id, "chat_id": chat_id}
         return self._sent(self._chat(user_id, chat_id), await self._call("POST", "contact", json=payload))
 
-    async def send_photo(
-        self, user_id: int, data: bytes, caption: str | None = None, *, chat_id: int | None = None
+    async def _upload(
+        self, path: str, user_id: int, file: tuple[str, bytes, str], caption: str | None, chat_id: int | None
     ) -> dict[str, Any]:
-        form = {"user_id": str(user_id)}
+        form = {"user_id": str(user_id), "mime_type": file[2]}
         if caption:
             form["caption"] = caption
         if chat_id is not None:
             form["chat_id"] = str(chat_id)
-        answer = await self._call(
-            "POST", "photo", data=form, files={"file": ("photo.jpg", data, "image/jpeg")}
-        )
+        answer = await self._call("POST", path, data=form, files={"file": file})
         return self._sent(self._chat(user_id, chat_id), answer)
+
+    async def send_photo(
+        self, user_id: int, data: bytes, caption: str | None = None, *, chat_id: int | None = None
+    ) -> dict[str, Any]:
+        return await self._upload("photo", user_id, ("photo.jpg", data, "image/jpeg"), caption, chat_id)
+
+    async def send_document(
+        self,
+        user_id: int,
+        data: bytes,
+        file_name: str,
+        mime_type: str,
+        caption: str | None = None,
+        *,
+        chat_id: int | None = None,
+    ) -> dict[str, Any]:
+        """Send a file as a document (the bot gets `document` with file_name, mime_type and file_size)."""
+        return await self._upload("document", user_id, (file_name, data, mime_type), caption, chat_id)
 
     async def send_location(
         self, user_id: int, latitude: float, longitude: float, *, chat_id: int | None = None

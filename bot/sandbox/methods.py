@@ -16,6 +16,8 @@ from bot.sandbox.markup import (
 )
 from bot.sandbox.state import Chat, FileRecord, StoredMessage
 
+GET_FILE_MAX_BYTES = 20 * 1024 * 1024  # getFile refuses bigger files ("file is too big")
+
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly the same as a "
     "current content and reply markup of the message"
@@ -219,6 +221,8 @@ class MessageMethods:
         record = self.state.files.get(call.string("file_id") or "")
         if record is None:
             raise bad("invalid file_id")
+        if len(record.data) > GET_FILE_MAX_BYTES:  # as Telegram: bots download at most 20 MB
+            raise bad("file is too big")
         return {**record.meta(), "file_path": record.file_path}
 
 

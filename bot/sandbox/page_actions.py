@@ -1,4 +1,5 @@
-"""The page API's base handler and what a person does: users, send, contact, location, photo, press."""
+"""The page API's base handler and what a person does: users, send, contact, location, photo, document,
+press."""
 
 from __future__ import annotations
 
@@ -200,6 +201,27 @@ class PhotoHandler(SendHandler):
             state = self.sandbox.state
             record = state.files.add(files[0].body, "photo", files[0].filename, files[0].content_type)
             content: dict[str, Any] = {"photo": state.files.photo_sizes(record)}
+            if data.get("caption"):
+                content["caption"] = str(data["caption"])
+            return self._sent(state.user_message(user_id, content, chat_id))
+
+        await self.run(action)
+
+
+class DocumentHandler(SendHandler):
+    """A person sends a file (multipart `file`, optional `caption`): the bot gets a `document` message."""
+
+    async def post(self) -> None:
+        async def action() -> Any:
+            data = self.body()
+            user_id, chat_id = self.chat_id(data)
+            files = self.request.files.get("file") or self.request.files.get("document")
+            if not files or not files[0].body:
+                raise PageError(400, "file is required")
+            upload, state = files[0], self.sandbox.state
+            mime = str(data.get("mime_type") or upload.content_type or "") or None
+            record = state.files.add(upload.body, "document", upload.filename or None, mime)
+            content: dict[str, Any] = {"document": state.files.document(record)}
             if data.get("caption"):
                 content["caption"] = str(data["caption"])
             return self._sent(state.user_message(user_id, content, chat_id))

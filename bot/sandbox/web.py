@@ -11,6 +11,7 @@ from bot.sandbox.limits import apply_config, config_dict
 from bot.sandbox.page_actions import (
     ApiHandler,
     ContactHandler,
+    DocumentHandler,
     EditHandler,
     LocationHandler,
     PageError,
@@ -190,6 +191,7 @@ def routes(sandbox: SandboxServer) -> list[tuple[str, type[RequestHandler], dict
         "contact": ContactHandler,
         "location": LocationHandler,
         "photo": PhotoHandler,
+        "document": DocumentHandler,
         "press": PressHandler,
         "chat": ChatHandler,
         "updates": UpdatesHandler,
