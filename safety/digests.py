@@ -24,6 +24,7 @@ from safety.kinds.base import Picture
 from safety.outbox import Envelope
 from safety.views import Action, Join, Line, Text, View
 from storage import digest_queries as gq
+from storage.escalation_queries import DutyRow
 from storage.models import Digest, DigestRecipient, Person
 
 STEP = "step"
@@ -53,12 +54,33 @@ class DigestRequest:
 
 def step_view(picture: Picture, unit_id: str, listed: set[int]) -> View:
     """An escalation digest: the kind's title, who is missing, the kind's lines, who was handled or
-    excused by whom; a row of the kind's actions for each listed duty still open."""
+    excused by whom (a kind that does not list subjects: its title and lines only); a row of the kind's
+    actions for each listed duty still open."""
     kind = kinds.get(picture.kind)
     title, extra = kind.digest_lines(picture, unit_id)
     duties = picture.of_unit(unit_id)
     missing = [d for d in duties if d.state == "open"]
     lines: list[Line] = [title]
+    if getattr(kind, "lists_subjects", True):
+        lines += _subject_lines(picture, unit_id, duties, missing, extra)
+    else:
+        lines += extra
+    rows = tuple(
+        tuple(
+            Action(Text(a.label, name=picture.name(d.subject_id)), "ob", f"{d.id}.{a.op}")
+            for a in kind.actions
+        )
+        for d in missing
+        if d.id in listed
+    )
+    return View(tuple(lines), rows[:MAX_BUTTON_ROWS])
+
+
+def _subject_lines(
+    picture: Picture, unit_id: str, duties: list[DutyRow], missing: list[DutyRow], extra: list[Line]
+) -> list[Line]:
+    """Who is missing, the kind's lines, and who was handled or excused by whom."""
+    lines: list[Line] = []
     if missing:
         lines.append(Text("digest.missing", names=Join(tuple(picture.name(d.subject_id) for d in missing))))
     else:
@@ -71,15 +93,7 @@ def step_view(picture: Picture, unit_id: str, listed: set[int]) -> View:
             lines.append(
                 Text(key, name=picture.name(duty.subject_id), by=picture.name(duty.closed_by), time=when)
             )
-    rows = tuple(
-        tuple(
-            Action(Text(a.label, name=picture.name(d.subject_id)), "ob", f"{d.id}.{a.op}")
-            for a in kind.actions
-        )
-        for d in missing
-        if d.id in listed
-    )
-    return View(tuple(lines), rows[:MAX_BUTTON_ROWS])
+    return lines
 
 
 def view_of(digest: Digest, picture: Picture, listed: set[int]) -> View | None:

@@ -85,6 +85,10 @@ async def act(
     elif await dq.close_obligation(
         session, obligation_id=obligation_id, state=action.closes_as, by=actor.person_id, now=now
     ):
+        # A kind may mean more by a close than the close itself (已上报 also marks the report reported).
+        hook = getattr(kinds.get(obligation.kind), "closed_by_action", None)
+        if hook is not None:
+            await hook(session, obligation, actor_id=actor.person_id, now=now, defaults=defaults)
         await digests.refresh(session, kind=obligation.kind, ref=obligation.ref, now=now, defaults=defaults)
     else:
         return ActOutcome(ActStatus.ALREADY_CLOSED, name, "digest.already_closed")

@@ -83,6 +83,10 @@ class DutyKind(Protocol):
     default_policy: Sequence[Mapping[str, str]]  # escalation steps when the org file names none
     actions: Sequence[DigestAction]  # the buttons of its digests, per listed open duty
     shared_reminder: bool  # the reminder is the same for every duty of a reference (asked once a tick)
+    # The step digest names the open duties' subjects ("未确认：张三") and who handled whom; False: the kind's
+    # own lines say everything (a report's duties, where the subject is no news and naming people could
+    # give away an anonymous reporter). A kind without the attribute lists them.
+    lists_subjects: bool
 
     async def load_extra(
         self, session: AsyncSession, refs: Sequence[str], defaults: Defaults
@@ -101,3 +105,7 @@ class DutyKind(Protocol):
     def alert(self, topic: str, picture: Picture, unit_id: str, listed: Sequence[int]) -> View | None:
         """An alert digest to leaders about many people (topic: issue, not_cleared, …)."""
         ...
+
+    # Optional: `async def closed_by_action(session, obligation, *, actor_id, now, defaults) -> None`, what
+    # closing one of its duties by a digest action means beyond the close (safety.obligation_actions calls
+    # it in the same transaction, before the digests are refreshed).

@@ -47,7 +47,7 @@ async def test_escalation_stored_on_roots_and_overridden_per_unit(db: Database) 
         haul_chain = [u.escalation for u in await q.unit_ancestors(session, unit_id="team-haul")]
         blast_chain = [u.escalation for u in await q.unit_ancestors(session, unit_id="team-blast")]
     assert root is not None and root.escalation is not None
-    assert set(root.escalation) == {"checkin", "quiz"}
+    assert set(root.escalation) == {"checkin", "quiz", "rectification", "accident_ack", "accident_report"}
     assert root.escalation["quiz"][1] == {"after": "P1D", "to": "team_leader"}
     assert resolve_policy(blast_chain, "checkin") == [
         {"after": "PT0S", "to": "self"},
