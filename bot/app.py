@@ -22,6 +22,7 @@ from jobs.send_budget import SendBudget
 from safety.callbacks import derive_secret
 from safety.clearance import QuizRules
 from safety.config import Defaults
+from safety.reports.rectification_rights import ReportRules
 from storage.db import Database
 
 logger = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ def services_from(settings: Settings, token: str) -> Services:
         data_dir=settings.data_dir,
         send_rate=settings.send_rate,
         quiz_rules=quiz_rules_from(settings),
+        report_rules=ReportRules(recheck_days=settings.recheck_days),
     )
 
 

@@ -21,6 +21,7 @@ from safety.calendar import WorkCalendar
 from safety.clearance import QuizRules
 from safety.config import Defaults
 from safety.delivery import Channel
+from safety.reports.rectification_rights import ReportRules
 from storage.db import Database, is_transient
 
 
@@ -58,6 +59,7 @@ class Services:
     round_seconds: float = 0.25  # how often opened windows are looked for (rounds open within this)
     send_rate: float = 30.0  # the Telegram account's limit, replies and bulk together
     quiz_rules: QuizRules = field(default_factory=QuizRules)
+    report_rules: ReportRules = field(default_factory=ReportRules)
     rng: random.Random = field(default_factory=random.Random, repr=False)
     calendar: WorkCalendar = field(default_factory=WorkCalendar, repr=False)
     extra_channels: list[Channel] = field(default_factory=list, repr=False)  # besides Telegram (tests)

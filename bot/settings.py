@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     clearance_days: int = Field(default=0, ge=0, le=3660)  # 0: no expiry; 365: yearly renewal
     quiz_deadline_days: int = Field(default=7, ge=1, le=365)  # time to pass after a requirement
     violation_window_days: int = Field(default=365, ge=1, le=3660)  # a second violation within it: manager
+    recheck_days: int = Field(default=30, ge=1, le=3660)  # 回头看: days from 销号 to the re-check
 
     @field_validator("telegram_token", "webhook_url", "webhook_secret", mode="before")
     @classmethod

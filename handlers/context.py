@@ -16,6 +16,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from safety.access import Actor
 from safety.clearance import QuizRules
 from safety.config import Defaults
+from safety.reports.rectification_rights import ReportRules
 from safety.texts import normalize_language, t
 
 CHANNEL = "telegram"
@@ -27,6 +28,7 @@ class Runtime(Protocol):
     callback_secret: bytes
     defaults: Defaults
     quiz_rules: QuizRules
+    report_rules: ReportRules
     data_dir: Path
     rng: random.Random
 
