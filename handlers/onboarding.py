@@ -8,12 +8,14 @@ from telegram import ReplyKeyboardRemove, Update
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
+from handlers import report_flow
 from handlers.context import CHANNEL, BotContext
 from handlers.menu import set_person_commands
 from handlers.render import contact_keyboard
 from safety import onboarding
-from safety.access import load_actor, unit_name
+from safety.access import load_actor, may_run, unit_name
 from safety.onboarding import Account, BindOutcome, BindStatus
+from safety.reports.locations import is_location_payload, location_id_of
 
 logger = logging.getLogger(__name__)
 MAX_CODE_INPUT = 64
@@ -27,10 +29,14 @@ def _account(update: Update) -> Account:
 
 
 async def start(update: Update, context: BotContext) -> None:
-    """Bind with the code after /start (deep links arrive the same way); without a code, the prompt."""
+    """Bind with the code after /start (deep links arrive the same way); without a code, the prompt.
+    A QR poster's `loc-<id>` is never a code: /report at that location, or the prompt when unbound."""
     message = update.effective_message
     assert message is not None
     code = " ".join(context.args or [])
+    if is_location_payload(code):
+        await _at_location(update, context, location_id_of(code))
+        return
     if not code:
         if context.actor is not None:
             await message.reply_text(context.text("bind.welcome_back", name=context.actor.name))
@@ -44,6 +50,17 @@ async def start(update: Update, context: BotContext) -> None:
             session, account=_account(update), code=code, now=context.now
         )
     await _answer(update, context, outcome)
+
+
+async def _at_location(update: Update, context: BotContext, location_id: str) -> None:
+    message = update.effective_message
+    assert message is not None
+    if context.actor is None:
+        await message.reply_text(context.text("bind.prompt"), reply_markup=contact_keyboard(context))
+    elif not may_run(context.actor, "report"):
+        await message.reply_text(context.text("access.denied"))
+    else:
+        await report_flow.start_at_location(update, context, location_id)
 
 
 async def contact_shared(update: Update, context: BotContext) -> None:
