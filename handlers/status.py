@@ -8,6 +8,7 @@ from handlers.context import BotContext
 from handlers.render import button_data, inline, role_names
 from safety import duty_status, quiz_stats, roster_status
 from safety.access import may_run
+from safety.inspections import inspections
 
 MAX_UNIT_BUTTONS = 30
 
@@ -24,11 +25,21 @@ async def status_command(update: Update, context: BotContext) -> None:
         today = await duty_status.today_of(
             session, actor=context.actor, now=context.now, defaults=context.defaults
         )
+        inspected = await inspections.todays_counts(
+            session,
+            actor=context.actor,
+            units=await roster_status.scope_units(session, actor=context.actor),
+            now=context.now,
+            defaults=context.defaults,
+        )
     if not rows:
         await update.effective_message.reply_text(context.text("status.none"))
         return
     lines = [context.text("status.round_title", date=today)]
     lines += _round_lines(context, rounds) if rounds else [context.text("status.no_rounds")]
+    lines.append(
+        context.text("inspect.status_line", inspections=inspected.inspections, hazards=inspected.hazards)
+    )
     lines += ["", *_quiz_lines(context, quiz), "", context.text("status.title", date=today)]
     lines += [context.text("status.unit_line", name=r.name, total=r.total, bound=r.bound) for r in rows]
     buttons = [

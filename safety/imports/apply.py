@@ -20,7 +20,16 @@ from storage import org_queries as q
 from storage.models import Unit
 
 BATCH = 1000
-UNIT_FIELDS = ("name", "parent_id", "timezone", "checkin", "escalation", "sort_order", "group_chat_id")
+UNIT_FIELDS = (
+    "name",
+    "parent_id",
+    "timezone",
+    "checkin",
+    "escalation",
+    "sort_order",
+    "group_chat_id",
+    "inspection",
+)
 PERSON_FIELDS = ("name", "phone", "unit_id")
 
 
@@ -68,6 +77,7 @@ async def apply_units(session: AsyncSession, specs: Sequence[UnitSpec]) -> Entit
                 escalation=s.escalation,
                 sort_order=s.sort_order,
                 group_chat_id=s.group_chat_id,
+                inspection=s.inspection,
             )
             for s in new
         ],

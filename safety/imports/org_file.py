@@ -26,6 +26,7 @@ from safety.imports.fields import (
     UNIT_NAME_MAX,
     check_id,
     check_name,
+    check_time,
     check_timezone,
 )
 from safety.imports.people import RawPerson, TodayOf, validate_people
@@ -33,12 +34,25 @@ from safety.imports.plan import OrgPlan, PersonSpec, UnitSpec
 from safety.imports.problems import Problem, problem, sorted_problems
 from safety.imports.schedules import parse_checkin, parse_group_chat
 from safety.imports.yamlnodes import NodeReader, compose, line_of
+from safety.roles import ROLES
 
 # a time zone (None: the SAFETYBOT_TIMEZONE default) -> today's date there
 TodayIn = Callable[[str | None], date]
 
 TOP_KEYS = ("timezone", "units", "people", "escalation")
-UNIT_KEYS = ("id", "name", "parent", "timezone", "checkin", "escalation", "group_chat", "children")
+UNIT_KEYS = (
+    "id",
+    "name",
+    "parent",
+    "timezone",
+    "checkin",
+    "escalation",
+    "group_chat",
+    "inspection",
+    "children",
+)
+INSPECTION_KEYS = ("every", "due", "by")
+INSPECTION_EVERY = ("daily", "monthly")
 PERSON_KEYS = ("employee_no", "name", "phone", "unit", "roles", "cleared_on")
 
 
@@ -54,6 +68,7 @@ class _Draft:
     checkin: dict[str, Any] | None
     escalation: dict[str, Any] | None
     group_chat: str | None = None
+    inspection: dict[str, Any] | None = None
 
 
 def parse_org(text: str, *, today_in: TodayIn | None = None) -> OrgPlan | tuple[Problem, ...]:
@@ -127,6 +142,7 @@ def _walk_units(reader: NodeReader, node: Node, nested_parent: str | None, out: 
             if "escalation" in keys
             else None,
             group_chat=parse_group_chat(reader, keys["group_chat"]) if "group_chat" in keys else None,
+            inspection=parse_inspection(reader, keys["inspection"]) if "inspection" in keys else None,
         )
         if unit_id is not None:
             out.append(draft)
@@ -187,9 +203,32 @@ def _link_units(
                 order,
                 draft.line,
                 draft.group_chat,
+                draft.inspection,
             )
         )
     return specs
+
+
+def parse_inspection(reader: NodeReader, node: Node) -> dict[str, Any] | None:
+    """A required inspection `{every: daily|monthly, due: "HH:MM", by: ROLE}`: a missing one is an
+    obligation of the nearest holders of `by` (safety.inspections.requirements)."""
+    keys = reader.mapping(node, "inspection", INSPECTION_KEYS, required=INSPECTION_KEYS)
+    if keys is None or any(k not in keys for k in INSPECTION_KEYS):
+        return None
+    before = len(reader.problems)
+    every = reader.text(keys["every"], "every")
+    if every is not None and every not in INSPECTION_EVERY:
+        reader.add(
+            line_of(keys["every"]), "bad_inspection_every", value=every, allowed=", ".join(INSPECTION_EVERY)
+        )
+    due = reader.text(keys["due"], "due")
+    due = check_time(due, "due", line_of(keys["due"]), reader.problems) if due is not None else None
+    role = reader.text(keys["by"], "by")
+    if role is not None and role not in ROLES:
+        reader.add(line_of(keys["by"]), "unknown_role", role=role, allowed=", ".join(sorted(ROLES)))
+    if len(reader.problems) != before or every is None or due is None or role is None:
+        return None
+    return {"every": every, "due": due, "by": role}
 
 
 def _report_cycles(reader: NodeReader, parents: dict[str, str | None], first_line: dict[str, int]) -> None:

@@ -22,6 +22,7 @@ class UnitSpec:
     sort_order: int
     line: int
     group_chat_id: str | None = None
+    inspection: dict[str, Any] | None = None  # a required inspection {every, due, by}
 
 
 @dataclass(frozen=True)
