@@ -9,10 +9,14 @@ from pathlib import Path
 from bot.sandbox import SandboxServer, SandboxUser
 from bot.settings import Settings
 from safety import bank, onboarding
+from safety.imports.checklists_file import ChecklistsReport, import_checklists_file
+from safety.imports.locations_file import LocationsReport, import_locations_file
 from safety.imports.questions_model import BankReport
 from safety.imports.questions_service import import_questions_file
 from safety.imports.results import ImportReport
 from safety.imports.service import import_org_file
+from storage import inspection_queries as iq
+from storage import location_queries as lq
 from storage import org_queries as oq
 from storage import roster_queries as rq
 from storage.db import Database
@@ -54,6 +58,20 @@ async def prepare_sandbox(settings: Settings, server: SandboxServer) -> None:
                 if not isinstance(loaded, BankReport):
                     raise RuntimeError(f"demo question bank rejected: {loaded}")
                 logger.info("loaded the sample question bank: %s questions", loaded.questions.created)
+            if not await lq.all_locations(session):  # site locations for the QR posters (safetybot qr)
+                places = await import_locations_file(
+                    session, examples_dir() / "locations.yaml", channel="sandbox"
+                )
+                if not isinstance(places, LocationsReport):
+                    raise RuntimeError(f"demo locations rejected: {places}")
+                logger.info("loaded the demo site locations: %s", places.locations.created)
+            if not await iq.all_checklists(session):  # the labelled SAMPLE checklists for /inspect
+                lists = await import_checklists_file(
+                    session, examples_dir() / "checklists.yaml", channel="sandbox"
+                )
+                if not isinstance(lists, ChecklistsReport):
+                    raise RuntimeError(f"demo checklists rejected: {lists}")
+                logger.info("loaded the sample checklists: %s", lists.counts.created)
         async with db.session() as session:
             people = [p for p in await oq.all_people(session) if p.active]
             names = await rq.unit_names(session, unit_ids=[p.unit_id for p in people])
