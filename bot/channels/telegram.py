@@ -128,14 +128,18 @@ class TelegramChannel:
     async def _send_file(
         self, chat: int | str, attachment: Attachment, *, caption: str | None = None, markup: Any = None
     ) -> Message:
+        """By the chat's file id when there is one; a file id Telegram will not take for this kind (an
+        image that came as a document, sent as a photo) falls back to uploading the kept copy."""
+        send = self.bot.send_photo if attachment.kind == "photo" else self.bot.send_document
         if attachment.file_id:
-            content: Any = attachment.file_id
-        else:
-            path = self.data_dir / (attachment.path or "")
-            content = InputFile(path.read_bytes(), filename=attachment.name or path.name)
-        if attachment.kind == "photo":
-            return await self.bot.send_photo(chat, content, caption=caption, reply_markup=markup)
-        return await self.bot.send_document(chat, content, caption=caption, reply_markup=markup)
+            try:
+                return await send(chat, attachment.file_id, caption=caption, reply_markup=markup)
+            except BadRequest:
+                if not attachment.path:
+                    raise
+        path = self.data_dir / (attachment.path or "")
+        content = InputFile(path.read_bytes(), filename=attachment.name or path.name)
+        return await send(chat, content, caption=caption, reply_markup=markup)
 
     async def edit(self, recipient: Recipient, message_id: int, view: View) -> None:
         text, markup = self._rendered(recipient, view)

@@ -164,7 +164,7 @@ async def to_verify(
             Action(Text("rectify.reject_button"), REJECT, button_arg(report)),
         ),
     )
-    files = tuple(Attachment("photo", file_id=p.file_id) for p in photos)
+    files = tuple(Attachment("photo", path=p.path, file_id=p.file_id) for p in photos)
     view = View(tuple(lines), actions, files)
     envelopes = [
         Envelope(

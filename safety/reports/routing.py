@@ -106,7 +106,7 @@ async def notify(
     reporter = await session.get(Person, report.reporter_id)
     place = await location_name(session, report)
     photos = await rq.photos_of(session, report_id=report.id, stage="report")
-    files = tuple(Attachment("photo", file_id=p.file_id) for p in photos)
+    files = tuple(Attachment("photo", path=p.path, file_id=p.file_id) for p in photos)
     when = defaults.zone(unit.timezone if unit else None)
     envelopes = []
     for person_id, person_roles in held.items():
