@@ -13,8 +13,17 @@ from typing import Any
 
 CHECKIN, QUIZ = "checkin", "quiz"  # the features that create these obligations name them by these
 RECTIFICATION, ACCIDENT_ACK, ACCIDENT_REPORT = "rectification", "accident_ack", "accident_report"
-INSPECTION = "inspection"
-KIND_NAMES: tuple[str, ...] = (CHECKIN, QUIZ, RECTIFICATION, ACCIDENT_ACK, ACCIDENT_REPORT, INSPECTION)
+INSPECTION, CARD_ACK, DUTY_SHIFT = "inspection", "card_ack", "duty_shift"
+KIND_NAMES: tuple[str, ...] = (
+    CHECKIN,
+    QUIZ,
+    RECTIFICATION,
+    ACCIDENT_ACK,
+    ACCIDENT_REPORT,
+    INSPECTION,
+    CARD_ACK,
+    DUTY_SHIFT,
+)
 
 
 def get(name: str) -> Any:

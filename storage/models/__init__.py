@@ -1,6 +1,7 @@
 """SQLModel tables. Times are aware UTC datetimes; unit ids and employee numbers come from the org files."""
 
 from storage.models.base import utcnow
+from storage.models.cards import CalendarNotice, Card, CardEvent, CardOccurrence, CardRecipient, DutyShift
 from storage.models.duty import (
     ChatState,
     CheckIn,
@@ -38,6 +39,12 @@ from storage.models.reports import (
 )
 
 __all__ = [
+    "CalendarNotice",
+    "Card",
+    "CardEvent",
+    "CardOccurrence",
+    "CardRecipient",
+    "DutyShift",
     "AuditEntry",
     "BindFailure",
     "BindingCode",
