@@ -39,15 +39,14 @@ from storage.models.reports import (
 )
 
 __all__ = [
+    "AuditEntry",
+    "BindFailure",
+    "BindingCode",
     "CalendarNotice",
     "Card",
     "CardEvent",
     "CardOccurrence",
     "CardRecipient",
-    "DutyShift",
-    "AuditEntry",
-    "BindFailure",
-    "BindingCode",
     "Category",
     "CategoryList",
     "ChatIdentity",
@@ -58,6 +57,7 @@ __all__ = [
     "Digest",
     "DigestEntry",
     "DigestRecipient",
+    "DutyShift",
     "Inspection",
     "InspectionResult",
     "Leave",

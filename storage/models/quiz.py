@@ -57,7 +57,7 @@ class QuizAttempt(SQLModel, table=True):
     total: int = Field(default=0)
     pass_mark: float = Field(default=1.0)
     source: str = Field(default="", max_length=200)
-    purpose: str | None = Field(default=None, max_length=32)  # None: clearance; "card:<recipient id>": a lesson
+    purpose: str | None = Field(default=None, max_length=32)  # None: clearance; "card:<recipient>": lesson
 
 
 class QuizItem(SQLModel, table=True):
