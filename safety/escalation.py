@@ -87,6 +87,18 @@ class UnitTree:
         await self.prefetch({(unit_id, target)})
         return Audience(people=self.holders[(unit_id, target)])
 
+    async def audience_of(self, unit_id: str, target: str, subjects: set[int]) -> Audience:
+        """As `audience`, but a digest naming one person only never goes to that person (a manager late
+        with their own card): without them, the next holders up the chain get it."""
+        found = await self.audience(unit_id, target)
+        if len(subjects) != 1 or not any(p.id in subjects for p in found.people):
+            return found
+        for unit in self.chain(unit_id):
+            others = tuple(p for p in (await self.audience(unit.id, target)).people if p.id not in subjects)
+            if others:
+                return Audience(people=others)
+        return Audience()
+
 
 async def tick(session: AsyncSession, *, now: datetime, defaults: Defaults, limit: int = BATCH) -> TickReport:
     """Fire the highest due step of every open obligation whose next step time has come."""
@@ -126,7 +138,7 @@ async def tick(session: AsyncSession, *, now: datetime, defaults: Defaults, limi
             unit_id=unit_id,
             level=level,
             obligation_ids=tuple(o.id for o in obligations),
-            audience=await tree.audience(unit_id, target),
+            audience=await tree.audience_of(unit_id, target, _named(kind, obligations)),
         )
         for (kind, ref, unit_id, level, target), obligations in groups.items()
     ]
@@ -134,6 +146,11 @@ async def tick(session: AsyncSession, *, now: datetime, defaults: Defaults, limi
     reminders = await _remind_selves(session, selves, now=now, defaults=defaults, pictures=pictures)
     escalated = sum(len(v) for v in groups.values()) + len(selves)
     return TickReport(escalated=escalated, digests=len(groups), reminders=reminders)
+
+
+def _named(kind: str, obligations: list[DueObligation]) -> set[int]:
+    """The subjects a step digest names (none when the kind's digests do not list subjects)."""
+    return {o.subject_id for o in obligations} if getattr(kinds.get(kind), "lists_subjects", True) else set()
 
 
 async def _remind_selves(
