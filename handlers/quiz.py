@@ -6,6 +6,7 @@ from typing import Any
 
 from telegram import Update
 
+from handlers import card_lessons_views as lesson_views
 from handlers.context import BotContext
 from handlers.render import button_data, inline
 from safety import bank, quiz
@@ -18,6 +19,11 @@ HISTORY_WORDS = {"history", "h", "历史", "记录"}
 
 def _label(text: str) -> str:
     return text if len(text) <= BUTTON_TEXT_MAX else text[: BUTTON_TEXT_MAX - 1] + "…"
+
+
+def question_message(context: BotContext, item: Any, total: int, attempt_id: int) -> tuple[str, Any]:
+    """One question with its answer buttons (also for a card lesson's quiz, handlers/card_lessons.py)."""
+    return _question(context, item, total, attempt_id)
 
 
 def _question(context: BotContext, item: Any, total: int, attempt_id: int) -> tuple[str, Any]:
@@ -79,7 +85,9 @@ def _choice(context: BotContext, item: Any, indexes: list[int]) -> str:
 def _result(context: BotContext, view: QuizView) -> str:
     attempt = view.attempt
     assert attempt is not None
-    if view.passed:
+    if lesson_views.is_lesson(attempt):  # a card lesson: its own result, never a clearance
+        lines = [lesson_views.result_line(context, attempt)]
+    elif view.passed:
         until = context.text("quiz.until", date=view.cleared_until) if view.cleared_until else ""
         lines = [context.text("quiz.result_passed", score=attempt.score, total=attempt.total, until=until)]
     else:
@@ -189,7 +197,11 @@ async def _after(update: Update, context: BotContext, view: QuizView, chosen_tex
         text, markup = _question(context, view.item, attempt.total, attempt.id)
         await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
     elif view.step is Step.FINISHED:
-        await context.bot.send_message(update.effective_chat.id, _result(context, view))
+        await context.bot.send_message(
+            update.effective_chat.id,
+            _result(context, view),
+            reply_markup=lesson_views.retry_markup(context, attempt),
+        )
 
 
 async def answer_pressed(update: Update, context: BotContext, arg: str) -> None:

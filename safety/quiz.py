@@ -7,6 +7,7 @@ so a stale, duplicate or raced press never scores twice. An attempt keeps snapsh
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -15,6 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from safety import bank, clearance
+from safety.cards import lessons
 from safety.clearance import QuizRules
 from storage import quiz_queries as qq
 from storage.models import Person, QuizAttempt, QuizItem
@@ -64,23 +66,42 @@ def is_right(item: QuizItem, chosen: list[int]) -> bool:
 
 
 async def start_or_resume(
-    session: AsyncSession, *, person: Person, now: datetime, rules: QuizRules, rng: random.Random
+    session: AsyncSession,
+    *,
+    person: Person,
+    now: datetime,
+    rules: QuizRules,
+    rng: random.Random,
+    purpose: str | None = None,
+    prohibitions: Sequence[int] | None = None,
+    questions: int | None = None,
 ) -> QuizView:
-    """Resume the open attempt at its question, or draw a new one."""
+    """Resume the open attempt of this purpose at its question, or draw a new one.
+
+    Without a purpose it is the clearance quiz: one question per prohibition (rules). A card lesson passes
+    its purpose ("card:<recipient id>") and draws `questions` in all (None: every one) from the bank of
+    `prohibitions` (None: all); its result never clears (see _finish)."""
     assert person.id is not None
     await qq.expire_attempts(session, now=now)
-    attempt = await qq.open_attempt(session, person_id=person.id)
+    attempt = await qq.open_attempt(session, person_id=person.id, purpose=purpose)
     if attempt is not None and attempt.id is not None:
         item = await qq.item_at(session, attempt_id=attempt.id, position=attempt.position)
         return QuizView(Step.ASK, attempt, item, resumed=True)
     by_prohibition = await bank.questions_for_draw(session)
+    if prohibitions is not None:
+        wanted = set(prohibitions)
+        by_prohibition = {n: pool for n, pool in by_prohibition.items() if n in wanted}
     if not by_prohibition:
         return QuizView(Step.NO_BANK)
     view = await bank.loaded_bank(session)
     drawn = []
-    for number in sorted(by_prohibition):
-        pool = by_prohibition[number]
-        drawn += rng.sample(pool, min(rules.questions_per_prohibition, len(pool)))
+    if purpose is None:
+        for number in sorted(by_prohibition):
+            pool = by_prohibition[number]
+            drawn += rng.sample(pool, min(rules.questions_per_prohibition, len(pool)))
+    else:
+        pool = sorted((q for n in sorted(by_prohibition) for q in by_prohibition[n]), key=lambda q: q.id)
+        drawn = rng.sample(pool, min(questions if questions is not None else len(pool), len(pool)))
     attempt = QuizAttempt(
         person_id=person.id,
         started_at=now,
@@ -88,6 +109,7 @@ async def start_or_resume(
         total=len(drawn),
         pass_mark=rules.pass_mark,
         source=(view.source or "")[:200],
+        purpose=purpose,
     )
     session.add(attempt)
     await session.flush()
@@ -216,10 +238,13 @@ async def _finish(
     attempt.status = "passed" if passed else "failed"
     attempt.finished_at = now
     session.add(attempt)
-    if passed:
-        assert attempt.id is not None
-        await clearance.grant(session, person=person, attempt_id=attempt.id, now=now, rules=rules)
     assert attempt.id is not None
+    if attempt.purpose is not None:  # a card lesson: recorded on the card, never a clearance
+        await lessons.finished(session, attempt=attempt, passed=passed, now=now, defaults=rules.defaults)
+        items = await qq.items_of(session, attempt_id=attempt.id)
+        return QuizView(Step.FINISHED, attempt, items=items)
+    if passed:
+        await clearance.grant(session, person=person, attempt_id=attempt.id, now=now, rules=rules)
     items = await qq.items_of(session, attempt_id=attempt.id)
     return QuizView(
         Step.FINISHED, attempt, items=items, cleared_until=person.cleared_until if passed else None

@@ -12,10 +12,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.models import Clearance, QuizAttempt, QuizItem, Violation
 
 
-async def open_attempt(session: AsyncSession, *, person_id: int) -> QuizAttempt | None:
+async def open_attempt(
+    session: AsyncSession, *, person_id: int, purpose: str | None = None
+) -> QuizAttempt | None:
+    """The person's open attempt of this purpose (None: the clearance quiz; "card:<id>": a card lesson)."""
+    same_purpose = (
+        col(QuizAttempt.purpose).is_(None) if purpose is None else col(QuizAttempt.purpose) == purpose
+    )
     result = await session.exec(
         select(QuizAttempt)
-        .where(QuizAttempt.person_id == person_id, col(QuizAttempt.status) == "open")
+        .where(QuizAttempt.person_id == person_id, col(QuizAttempt.status) == "open", same_purpose)
         .order_by(col(QuizAttempt.id).desc())
         .execution_options(populate_existing=True)
     )
@@ -116,7 +122,7 @@ def add_clearance(session: AsyncSession, **fields: Any) -> None:
 
 
 async def pass_counts(session: AsyncSession, *, person_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
-    """Per person: (finished attempts, passed attempts)."""
+    """Per person: (finished attempts, passed attempts) of the clearance quiz."""
     if not person_ids:
         return {}
     result = await session.exec(
@@ -124,6 +130,7 @@ async def pass_counts(session: AsyncSession, *, person_ids: Sequence[int]) -> di
         .where(
             col(QuizAttempt.person_id).in_(list(person_ids)),
             col(QuizAttempt.status).in_(["passed", "failed"]),
+            col(QuizAttempt.purpose).is_(None),  # the clearance quiz, not card lessons
         )
         .group_by(col(QuizAttempt.person_id), col(QuizAttempt.status))
     )
@@ -143,7 +150,11 @@ async def most_missed(
     result = await session.exec(
         select(QuizItem.question_id, func.min(QuizItem.stem), func.count())
         .join(QuizAttempt, col(QuizAttempt.id) == col(QuizItem.attempt_id))
-        .where(col(QuizAttempt.person_id).in_(list(person_ids)), col(QuizItem.correct).is_(False))
+        .where(
+            col(QuizAttempt.person_id).in_(list(person_ids)),
+            col(QuizItem.correct).is_(False),
+            col(QuizAttempt.purpose).is_(None),  # the clearance quiz, not card lessons
+        )
         .group_by(col(QuizItem.question_id))
         .order_by(func.count().desc(), col(QuizItem.question_id))
         .limit(limit)
