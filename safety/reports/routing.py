@@ -3,7 +3,8 @@
 Every report goes at once to the nearest team leader and safety officer of its unit (the officer's notice
 has `指派`); a 重大 hazard or an accident also goes to the nearest manager (an accident's with `已上报`). A
 person holding several of these roles gets one notice with every button their roles give. An anonymous
-report names its reporter to safety officers only.
+report names its reporter to safety officers only. A serious one also reaches whoever is on the duty
+roster now for the unit or the units above it (节假日带班领导和值班员, safety/shifts/roster.py), no buttons.
 """
 
 from __future__ import annotations
@@ -19,9 +20,12 @@ from safety.escalation import UnitTree
 from safety.outbox import Envelope
 from safety.reports.rules import ASSIGN, AUTHORITY_REPORTED, Kind, is_serious
 from safety.roles import Role
+from safety.shifts import roster
 from safety.views import Action, Attachment, Line, Text, View
 from storage import report_queries as rq
 from storage.models import Location, Person, Report, Unit
+
+ON_DUTY = "on_duty"  # a notice's reader on the duty roster now (带班领导, 值班员), not by a role of theirs
 
 
 def kind_text(kind: str) -> Text:
@@ -94,12 +98,14 @@ async def notify(
     if is_serious(report.kind, report.severity):
         roles.append(Role.MANAGER)
     held: dict[int, set[str]] = {}
-    people: dict[int, Person] = {}
     for role in roles:
         for person in (await tree.audience(report.unit_id, role)).people:
             if person.id is not None and person.id != report.reporter_id:
                 held.setdefault(person.id, set()).add(role)
-                people[person.id] = person
+    if is_serious(report.kind, report.severity):  # on a holiday: the 带班领导 and 值班员 on duty now too
+        for duty in await roster.on_duty(session, unit_id=report.unit_id, now=now, defaults=defaults):
+            if duty.person_id != report.reporter_id and duty.person_id not in held:
+                held[duty.person_id] = {ON_DUTY}
     if not held:
         return 0
     unit = tree.units.get(report.unit_id) or await session.get(Unit, report.unit_id)
