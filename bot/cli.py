@@ -8,21 +8,20 @@ import logging
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.cli_cards import import_cards_command
 from bot.cli_categories import import_categories_command
 from bot.cli_checklists import import_checklists_command
 from bot.cli_clear import clear_command
 from bot.cli_import import import_app
 from bot.cli_locations import import_locations_command, qr_command
 from bot.cli_reports import report_show_command
+from bot.cli_shifts import import_shifts_command
 from bot.settings import settings_or_exit
-
-if TYPE_CHECKING:
-    from safety.calendar import WorkCalendar
 
 app = typer.Typer(help="safetybot: work-safety duty bot", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Database maintenance", no_args_is_help=True)
@@ -119,41 +118,33 @@ def calendar(
         str | None, typer.Option(help="database URL [default: SAFETYBOT_DATABASE_URL]")
     ] = None,
 ) -> None:
-    """The official calendar of a year: where it comes from, its holidays and 调休 working days."""
+    """The official calendar of a year (where it comes from, its holidays and 调休 working days), then the
+    reminder cards resolved to send times, and the rules that cannot be resolved yet."""
     settings = settings_or_exit()
     from zoneinfo import ZoneInfo
 
+    from bot.cli_cards import load_card_calendar, org_defaults
     from safety.calendar_report import calendar_lines
     from safety.texts import t
 
     shown = year or datetime.now(ZoneInfo(settings.timezone)).year
     try:
-        work_calendar = asyncio.run(_load_calendar(database_url or settings.database_url))
+        work_calendar, cards = asyncio.run(load_card_calendar(database_url or settings.database_url))
     except (SQLAlchemyError, OSError) as exc:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
         typer.echo(t(settings.language, "calendar.database_unreadable", reason=reason), err=True)
         raise typer.Exit(2) from None
-    for line in calendar_lines(work_calendar, shown, settings.language):
+    for line in calendar_lines(
+        work_calendar, shown, settings.language, cards=cards, defaults=org_defaults(settings)
+    ):
         typer.echo(line)
-
-
-async def _load_calendar(url: str) -> WorkCalendar:
-    from safety.calendar import WorkCalendar
-    from storage.db import Database
-    from storage.migrate import upgrade
-
-    await upgrade(url)
-    database = Database(url)
-    try:
-        async with database.session() as session:
-            return await WorkCalendar.load(session)
-    finally:
-        await database.dispose()
 
 
 import_app.command("categories")(import_categories_command)
 import_app.command("locations")(import_locations_command)
 import_app.command("checklists")(import_checklists_command)
+import_app.command("cards")(import_cards_command)
+import_app.command("shifts")(import_shifts_command)
 app.add_typer(import_app, name="import")
 app.command("clear")(clear_command)
 app.command("qr")(qr_command)

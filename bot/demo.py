@@ -6,15 +6,21 @@ import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from bot.sandbox import SandboxServer, SandboxUser
 from bot.settings import Settings
 from safety import bank, onboarding
+from safety.imports.cards_file import CardsReport, import_cards_file
 from safety.imports.checklists_file import ChecklistsReport, import_checklists_file
 from safety.imports.locations_file import LocationsReport, import_locations_file
 from safety.imports.questions_model import BankReport
 from safety.imports.questions_service import import_questions_file
 from safety.imports.results import ImportReport
 from safety.imports.service import import_org_file
+from safety.imports.shifts_file import import_shifts_file
+from safety.shifts.replace import ShiftsReport
+from storage import card_rule_queries as crq
 from storage import inspection_queries as iq
 from storage import location_queries as lq
 from storage import org_queries as oq
@@ -72,6 +78,8 @@ async def prepare_sandbox(settings: Settings, server: SandboxServer) -> None:
                 if not isinstance(lists, ChecklistsReport):
                     raise RuntimeError(f"demo checklists rejected: {lists}")
                 logger.info("loaded the sample checklists: %s", lists.counts.created)
+            if not await crq.all_cards(session):  # the SAMPLE card calendar and the 2027 春节 duty roster
+                await _load_cards_and_shifts(session, settings)
         async with db.session() as session:
             people = [p for p in await oq.all_people(session) if p.active]
             names = await rq.unit_names(session, unit_ids=[p.unit_id for p in people])
@@ -96,3 +104,18 @@ async def prepare_sandbox(settings: Settings, server: SandboxServer) -> None:
                 language_code="zh-hans",
             )
         )
+
+
+async def _load_cards_and_shifts(session: AsyncSession, settings: Settings) -> None:
+    from bot.cli_cards import org_defaults
+
+    now = datetime.now(UTC)
+    cards = await import_cards_file(session, examples_dir() / "cards.yaml", now=now, channel="sandbox")
+    if not isinstance(cards, CardsReport):
+        raise RuntimeError(f"demo cards rejected: {cards}")
+    shifts = await import_shifts_file(
+        session, examples_dir() / "shifts.yaml", now=now, defaults=org_defaults(settings), channel="sandbox"
+    )
+    if not isinstance(shifts, ShiftsReport):
+        raise RuntimeError(f"demo duty roster rejected: {shifts}")
+    logger.info("loaded the sample card calendar and the demo duty roster")

@@ -9,6 +9,9 @@ from telegram.ext import Application
 from handlers import (
     accidents,
     buttons,
+    card_lessons,
+    card_new,
+    cards,
     checkin,
     errors,
     flow_input,
@@ -22,6 +25,7 @@ from handlers import (
     menu,
     obligations,
     onboarding,
+    onduty,
     prohibitions,
     quiz,
     rectify,
@@ -35,7 +39,7 @@ from handlers.menu import CommandCallback
 
 # Feature modules that declare what they handle: COMMANDS (name -> callback), STEPS ((flow, step) ->
 # callback) and ROUTES (button action -> callback), each optional. A new feature is one line here.
-FEATURES = (report_flow, rectify, accidents, incidents, inspect)
+FEATURES = (report_flow, rectify, accidents, incidents, inspect, cards, card_new, card_lessons, onduty)
 
 
 def _collected(attribute: str) -> dict[Any, Any]:

@@ -26,11 +26,13 @@ from telegram.ext import Application, CallbackContext
 
 from safety import clearance, escalation, flows, rounds
 from safety.calendar import WorkCalendar
+from safety.cards import calendar_notice, delivery
 from safety.clearance import QuizRules
 from safety.config import Defaults
 from safety.inspections import requirements
 from safety.reports import rechecks
 from safety.rounds import OpenedRound, Schedule
+from safety.shifts import duties as shift_duties
 from storage import org_queries as oq
 from storage.db import advisory_lock
 
@@ -128,6 +130,11 @@ async def housekeeping(runtime: DutyRuntime) -> None:
         await flows.expire_idle(session, now=now, defaults=runtime.defaults)
         await requirements.open_due(session, now=now, defaults=runtime.defaults)
         await rechecks.send_due(session, now=now, defaults=runtime.defaults)
+        await calendar_notice.notify_missing_year(
+            session, now=now, defaults=runtime.defaults, calendar=runtime.calendar
+        )
+        await delivery.send_due(session, now=now, defaults=runtime.defaults, calendar=runtime.calendar)
+        await shift_duties.send_due(session, now=now, defaults=runtime.defaults)
     runtime.wake_dispatchers()
 
 

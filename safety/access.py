@@ -30,8 +30,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("prohibitions", ANYONE_BOUND, True),
     Command("report", ANYONE_BOUND, True),
     Command("tasks", ANYONE_BOUND, True),
-    Command("cards", ANYONE_BOUND, False),
+    Command("cards", ANYONE_BOUND, True),
+    Command("card", frozenset({Role.SAFETY_OFFICER, Role.MANAGER}), True),  # /card new
     Command("pending", ANYONE_BOUND, True),
+    Command("onduty", ANYONE_BOUND, True),  # 值班表: who is on duty now
     Command("status", LEADER_ROLES, True),
     Command("incidents", frozenset({Role.SAFETY_OFFICER, Role.MANAGER}), True),
     Command("inspect", frozenset({Role.SAFETY_OFFICER, Role.TEAM_LEADER}), True),
