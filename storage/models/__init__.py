@@ -37,6 +37,7 @@ from storage.models.reports import (
     ReportEvent,
     ReportPhoto,
 )
+from storage.models.wecom import WeComCard, WeComSeen
 
 __all__ = [
     "AuditEntry",
@@ -79,5 +80,7 @@ __all__ = [
     "SendShare",
     "Unit",
     "Violation",
+    "WeComCard",
+    "WeComSeen",
     "utcnow",
 ]

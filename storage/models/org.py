@@ -47,6 +47,7 @@ class Person(SQLModel, table=True):
     cleared_until: date | None = None  # optional renewal date of the clearance
     unreachable: bool = Field(default=False)  # the chat answered 403 (blocked the bot)
     preferred_channel: str | None = Field(default=None, max_length=16)  # of the channels they are bound on
+    wecom_userid: str | None = Field(default=None, unique=True, max_length=64)  # None: the employee_no
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -77,6 +78,7 @@ class ChatIdentity(SQLModel, table=True):
     channel: str = Field(max_length=16)
     external_id: str = Field(max_length=64)
     chat_id: str | None = Field(default=None, max_length=64)
+    unreachable: bool = Field(default=False)  # this channel cannot reach them (blocked, left the corp)
     bound_at: datetime = Field(default_factory=utcnow)
 
 
