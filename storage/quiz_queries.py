@@ -99,9 +99,10 @@ async def expire_attempts(session: AsyncSession, *, now: datetime) -> int:
 
 
 async def attempts_of(session: AsyncSession, *, person_id: int, limit: int) -> list[QuizAttempt]:
+    """The person's ten-prohibitions attempts, newest first (a card lesson's quiz is not one)."""
     result = await session.exec(
         select(QuizAttempt)
-        .where(QuizAttempt.person_id == person_id)
+        .where(QuizAttempt.person_id == person_id, col(QuizAttempt.purpose).is_(None))
         .order_by(col(QuizAttempt.id).desc())
         .limit(limit)
     )

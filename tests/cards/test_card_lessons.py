@@ -168,6 +168,9 @@ async def test_a_worker_reads_fails_retries_and_passes_and_the_silent_one_is_nam
             attempts = (await session.exec(select(QuizAttempt).order_by(col(QuizAttempt.id)))).all()
             person = await session.get(Person, bot.people[WORKER].id)
             clearances = (await session.exec(select(Clearance))).all()
+            assert person is not None
+            past = await quiz.history(session, person=person, rules=QuizRules())
+        assert past == []  # /quiz history lists the ten-prohibitions attempts, never a lesson's
         assert list(events) == ["read", "failed", "passed"]
         assert [(a.status, a.total, a.purpose) for a in attempts] == [
             ("failed", 2, f"card:{mine.id}"),
