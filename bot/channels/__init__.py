@@ -35,10 +35,10 @@ async def start_dispatchers(app: Application[Any, Any, Any, Any, Any, Any], serv
     assert services.budget is not None
     channels: list[tuple[Any, SendBudget]] = [(telegram, services.budget)]
     private, group = services.budget.private, services.budget.group
-    channels += [
-        (channel, SendBudget(config.send_rate, private=private, group=group))
-        for channel in services.extra_channels
-    ]
+    for channel in services.extra_channels:  # a channel with limits of its own (WeCom: per member) says so
+        own = getattr(channel, "send_budget", None)
+        budget = own() if own else SendBudget(config.send_rate, private=private, group=group)
+        channels.append((channel, budget))
     for channel, budget in channels:
         dispatcher = Dispatcher(services.database, channel, config, budget=budget, clock=services.clock)
         await dispatcher.start()
