@@ -1,4 +1,5 @@
-"""The sandbox's demo: load examples/ into an empty database and show the roster in the page's picker."""
+"""The sandbox's demo: load the demo data (bot/demo_data, links to examples/ in a checkout) into an empty
+database and show the roster in the page's picker (Telegram) and the WeCom sandbox's member list."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.sandbox import SandboxServer, SandboxUser
+from bot.sandbox_wecom import WeComSandbox
 from bot.settings import Settings
 from safety import bank, onboarding
 from safety.imports.cards_file import CardsReport, import_cards_file
@@ -32,16 +34,21 @@ DEMO_USER_BASE = 100_000  # sandbox Telegram user id = DEMO_USER_BASE + person i
 DEMO_NEW_HIRE = "E1002"  # not cleared yet: the demo shows the quiz requirement and the refused check-in
 
 
+DEMO_DATA = Path(__file__).resolve().parent / "demo_data"  # in the package: `safetybot run` from anywhere
+
+
 def examples_dir() -> Path:
-    """examples/ beside the working directory (a checkout or the container), else beside the package."""
-    for candidate in (Path.cwd() / "examples", Path(__file__).resolve().parents[1] / "examples"):
-        if (candidate / "org.yaml").is_file():
-            return candidate
-    raise FileNotFoundError("examples/org.yaml not found: run from the repository or the container's /app")
+    """The demo data shipped inside the package (bot/demo_data; in a checkout, links to examples/)."""
+    if not (DEMO_DATA / "org.yaml").is_file():
+        raise FileNotFoundError(f"the demo data is missing from the installed package ({DEMO_DATA})")
+    return DEMO_DATA
 
 
-async def prepare_sandbox(settings: Settings, server: SandboxServer) -> None:
-    """Demo data when the database has nobody yet, with fresh codes shown next to each name in the picker."""
+async def prepare_sandbox(
+    settings: Settings, server: SandboxServer, wecom: WeComSandbox | None = None
+) -> None:
+    """Demo data when the database has nobody yet, with fresh codes shown next to each name in the picker;
+    the same people are members of the WeCom sandbox (userid: wecom_userid, else the employee number)."""
     db = Database(settings.database_url)
     codes: dict[int, str] = {}
     try:
@@ -93,6 +100,8 @@ async def prepare_sandbox(settings: Settings, server: SandboxServer) -> None:
             names.get(person.unit_id, person.unit_id),
             "/".join(sorted(roles.get(person.id, []))),
         ]
+        if wecom is not None:  # inside one corp nobody needs a code
+            wecom.add_member(person.wecom_userid or person.employee_no, person.name, " · ".join(parts))
         if person.id in codes:
             parts.append(f"/start {codes[person.id]}")
         server.add_user(

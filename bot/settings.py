@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import string
 from pathlib import Path
+from typing import Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LANGUAGES = ("zh-CN", "en")
+AES_KEY_ALPHABET = frozenset(string.ascii_letters + string.digits + "+/")
 
 
 class SettingsError(Exception):
@@ -35,8 +38,26 @@ class Settings(BaseSettings):
     quiz_deadline_days: int = Field(default=7, ge=1, le=365)  # time to pass after a requirement
     violation_window_days: int = Field(default=365, ge=1, le=3660)  # a second violation within it: manager
     recheck_days: int = Field(default=30, ge=1, le=3660)  # 回头看: days from 销号 to the re-check
+    # WeCom (企业微信) self-built app: the channel runs when corp id, agent id and secret are set.
+    wecom_corp_id: str | None = None
+    wecom_agent_id: int | None = Field(default=None, ge=1)
+    wecom_secret: SecretStr | None = None
+    wecom_token: SecretStr | None = None  # the callback's Token
+    wecom_aes_key: SecretStr | None = None  # the callback's EncodingAESKey, 43 characters
+    wecom_base_url: str = "https://qyapi.weixin.qq.com/cgi-bin"
+    wecom_callback_path: str = "/wecom/callback"
 
-    @field_validator("telegram_token", "webhook_url", "webhook_secret", mode="before")
+    @field_validator(
+        "telegram_token",
+        "webhook_url",
+        "webhook_secret",
+        "wecom_corp_id",
+        "wecom_agent_id",
+        "wecom_secret",
+        "wecom_token",
+        "wecom_aes_key",
+        mode="before",
+    )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -74,6 +95,43 @@ class Settings(BaseSettings):
                 raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
         return value
 
+    @field_validator("wecom_aes_key")
+    @classmethod
+    def _aes_key_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            raw = value.get_secret_value()
+            if len(raw) != 43 or not set(raw) <= AES_KEY_ALPHABET:
+                raise ValueError("must be the 43-character EncodingAESKey (A-Z, a-z, 0-9, + and /)")
+        return value
+
+    @field_validator("wecom_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL, for example https://qyapi.weixin.qq.com/cgi-bin")
+        return value.rstrip("/")
+
+    @field_validator("wecom_callback_path")
+    @classmethod
+    def _absolute_path(cls, value: str) -> str:
+        if not value.startswith("/") or any(c.isspace() or c in "?#" for c in value):
+            raise ValueError("must be a path starting with /, for example /wecom/callback")
+        return value
+
+    @model_validator(mode="after")
+    def _wecom_complete(self) -> Self:
+        if self.wecom_enabled and (self.wecom_token is None or self.wecom_aes_key is None):
+            raise ValueError(
+                "SAFETYBOT_WECOM_TOKEN and SAFETYBOT_WECOM_AES_KEY are needed with the WeCom app "
+                "(the callback URL's Token and EncodingAESKey)"
+            )
+        return self
+
+    @property
+    def wecom_enabled(self) -> bool:
+        """The WeCom channel runs: corp id, agent id and secret are set."""
+        return bool(self.wecom_corp_id and self.wecom_agent_id and self.wecom_secret)
+
     @property
     def listen_host(self) -> str:
         return self.listen.rpartition(":")[0]
@@ -90,9 +148,11 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         parts = []
         for error in exc.errors():
-            field = str(error["loc"][0]) if error["loc"] else "?"
             message = str(error["msg"]).removeprefix("Value error, ")
-            parts.append(f"SAFETYBOT_{field.upper()}: {message}")
+            if not error["loc"]:  # a rule across several settings names them itself
+                parts.append(message)
+                continue
+            parts.append(f"SAFETYBOT_{str(error['loc'][0]).upper()}: {message}")
         raise SettingsError("invalid setting: " + "; ".join(parts)) from None
 
 

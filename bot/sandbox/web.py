@@ -1,9 +1,15 @@
-"""The chat page at `/` and the read side of its JSON API: chats, live updates, callback answers, control."""
+"""The chat page at `/` and the read side of its JSON API: chats, live updates, callback answers, control.
+
+Other channels' sandboxes (WeCom) show on the same page: `attach_channel_page(server, "wecom", page)` puts
+their page API under `/sandbox/api/channel/wecom/<action>`; `/sandbox/api/channels` lists what is there.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
 from tornado.web import RequestHandler, StaticFileHandler
 
@@ -27,6 +33,45 @@ if TYPE_CHECKING:
     from bot.sandbox.server import SandboxServer
 
 STATIC_DIR = Path(__file__).parent / "static"
+# A channel's page API: (action, HTTP method, query or body fields + "_files") -> (status, JSON payload), or
+# (status, (bytes, content type)) for a file.
+ChannelPage = Callable[[str, str, dict[str, Any]], Awaitable[tuple[int, Any]]]
+_channel_pages: WeakKeyDictionary[Any, dict[str, ChannelPage]] = WeakKeyDictionary()
+
+
+def attach_channel_page(sandbox: SandboxServer, name: str, page: ChannelPage) -> None:
+    """Show another channel's sandbox on this server's page (before or after it starts)."""
+    _channel_pages.setdefault(sandbox, {})[name] = page
+
+
+class ChannelsHandler(ApiHandler):
+    async def get(self) -> None:
+        names = ["telegram", *_channel_pages.get(self.sandbox, {})]
+        await self.run(lambda: value({"channels": names}))
+
+
+class ChannelPageHandler(ApiHandler):
+    async def get(self, name: str, action: str) -> None:
+        await self._relay(name, action, "GET", self.query())
+
+    async def post(self, name: str, action: str) -> None:
+        data: dict[str, Any] = dict(self.body())
+        data["_files"] = {k: v[0] for k, v in self.request.files.items() if v}
+        await self._relay(name, action, "POST", data)
+
+    async def _relay(self, name: str, action: str, method: str, data: dict[str, Any]) -> None:
+        page = _channel_pages.get(self.sandbox, {}).get(name)
+        if page is None:
+            self.reply({"error": f"no {name} sandbox on this page"}, 404)
+            return
+        status, payload = await page(action, method, data)
+        if isinstance(payload, tuple):
+            content, content_type = payload
+            self.set_status(status)
+            self.set_header("Content-Type", content_type)
+            self.finish(content)
+            return
+        self.reply(payload, status)
 
 
 class ChatHandler(ApiHandler):
@@ -207,6 +252,8 @@ def routes(sandbox: SandboxServer) -> list[tuple[str, type[RequestHandler], dict
         (rf"/sandbox/api/{name}", handler, {"sandbox": sandbox}) for name, handler in api.items()
     ]
     out.append((r"/sandbox/api/file/([^/]+)", FileHandler, {"sandbox": sandbox}))
+    out.append((r"/sandbox/api/channels", ChannelsHandler, {"sandbox": sandbox}))
+    out.append((r"/sandbox/api/channel/([a-z]+)/([a-z_]+)", ChannelPageHandler, {"sandbox": sandbox}))
     out.append((r"/sandbox/static/(.*)", StaticFileHandler, {"path": str(STATIC_DIR)}))
     out.append((r"/", IndexHandler, {}))
     return out

@@ -1,10 +1,12 @@
 // SafetyBot sandbox page: chat as any added user with the bot running against the local Bot API.
-// Talks only to /sandbox/api/ (the same API SandboxClient uses); live updates by long polling.
+// Talks only to /sandbox/api/ (the same API SandboxClient uses); live updates by long polling. The channel
+// picker switches to the WeCom sandbox (wecom.js) when the server has one.
 "use strict";
 
 const API = "/sandbox/api/";
 const $ = (id) => document.getElementById(id);
 const view = {
+  channel: "telegram", // or "wecom" (wecom.js)
   userId: null,
   users: [],
   messages: new Map(), // message_id -> message view
@@ -45,7 +47,9 @@ function fail(error) {
 
 // ---- people ---------------------------------------------------------------------------------------------
 async function loadUsers() {
+  if (view.channel !== "telegram") return;
   const data = await api("GET", "users");
+  if (view.channel !== "telegram") return;
   if (data.bot) $("bot-name").textContent = "@" + data.bot.username;
   const key = JSON.stringify(data.users);
   if (key === JSON.stringify(view.users)) return;
@@ -333,9 +337,55 @@ async function toggleCommands() {
   list.classList.remove("hidden");
 }
 
+// ---- channels -------------------------------------------------------------------------------------------
+const CHANNEL_NAMES = { telegram: "Telegram", wecom: "企业微信 (WeCom)" };
+
+async function loadChannels() {
+  const data = await api("GET", "channels");
+  const picker = $("channel-picker");
+  picker.replaceChildren();
+  for (const name of data.channels) {
+    const option = document.createElement("option");
+    option.value = name;
+    option.textContent = CHANNEL_NAMES[name] || name;
+    picker.append(option);
+  }
+  picker.value = view.channel;
+}
+
+async function switchChannel(channel) {
+  view.channel = channel;
+  view.generation += 1; // stops the Telegram poll loop
+  view.userId = null;
+  view.users = [];
+  wecomStop();
+  $("chat").replaceChildren();
+  $("chat-title").textContent = "请选择用户 (pick a user)";
+  $("user-info").textContent = "";
+  $("user-picker").replaceChildren();
+  for (const id of ["composer-input", "composer-send", "share-contact", "photo-input", "send-location"]) {
+    $(id).disabled = true;
+  }
+  const telegram = channel === "telegram";
+  $("new-user").classList.toggle("hidden", !telegram);
+  $("commands-button").classList.toggle("hidden", !telegram);
+  renderReplyKeyboard(null);
+  setTyping(0);
+  await (telegram ? loadUsers() : wecomLoadMembers());
+}
+
+function refreshPeople() {
+  return view.channel === "telegram" ? loadUsers() : wecomLoadMembers();
+}
+
 // ---- wiring ---------------------------------------------------------------------------------------------
+$("channel-picker").addEventListener("change", (event) => switchChannel(event.target.value).catch(fail));
 $("user-picker").addEventListener("change", (event) => {
   const value = event.target.value;
+  if (view.channel === "wecom") {
+    wecomSelect(value).catch(fail);
+    return;
+  }
   (value === "new" ? newUser() : selectUser(Number(value))).catch(fail);
 });
 $("new-user").addEventListener("click", () => newUser().catch(fail));
@@ -344,16 +394,18 @@ $("composer").addEventListener("submit", (event) => {
   const input = $("composer-input");
   const text = input.value;
   input.value = "";
-  sendText(text).catch(fail);
+  (view.channel === "wecom" ? wecomSendText(text) : sendText(text)).catch(fail);
 });
 $("share-contact").addEventListener("click", () => shareContact().catch(fail));
-$("send-location").addEventListener("click", () => sendLocation().catch(fail));
+$("send-location").addEventListener("click", () =>
+  (view.channel === "wecom" ? wecomSendLocation() : sendLocation()).catch(fail));
 $("photo-input").addEventListener("change", (event) => {
   const file = event.target.files[0];
   event.target.value = "";
-  if (file) sendPhoto(file).catch(fail);
+  if (file) (view.channel === "wecom" ? wecomSendPhoto(file) : sendPhoto(file)).catch(fail);
 });
 $("commands-button").addEventListener("click", () => toggleCommands().catch(fail));
 
+loadChannels().catch(fail);
 loadUsers().catch(fail);
-setInterval(() => loadUsers().catch(() => {}), 5000);
+setInterval(() => refreshPeople().catch(() => {}), 5000);
