@@ -11,6 +11,12 @@ from typing import Any
 from telegram.ext import Application, ContextTypes
 
 from bot.channels import TELEGRAM, BudgetLimiter, start_dispatchers, stop_dispatchers
+from bot.channels.wecom.botapi import BASE_URL as WECOM_BOT_API
+from bot.channels.wecom.botapi import FILE_BASE_URL as WECOM_FILES
+from bot.channels.wecom.botapi import WeComBotApiRequest
+from bot.channels.wecom.bridge import WeComBridge
+from bot.channels.wecom.client import WeComClient
+from bot.channels.wecom.directory import Directory
 from bot.services import Services
 from bot.settings import Settings
 from bot.updates import PerPersonProcessor
@@ -18,7 +24,7 @@ from handlers import register
 from handlers.context import BotContext
 from handlers.menu import set_default_commands
 from jobs import duty, heartbeat
-from jobs.send_budget import SendBudget
+from jobs.send_budget import ChatShape, SendBudget
 from safety.callbacks import derive_secret
 from safety.clearance import QuizRules
 from safety.config import Defaults
@@ -114,3 +120,55 @@ def build_application(
     heartbeat.schedule(app, services.data_dir)
     duty.schedule(app, tick_seconds=services.tick_seconds, round_seconds=services.round_seconds)
     return app
+
+
+WECOM = "wecom"
+# The WeCom Application's answers to members: WeCom takes 30 messages a minute per member (and the outbox
+# sends to them too), so a burst of 20 answers, then one every 2.5 s.
+WECOM_ANSWERS = ChatShape(rate=0.4, capacity=20.0)
+
+
+def wecom_answer_budget() -> SendBudget:
+    return SendBudget(100.0, private=WECOM_ANSWERS, group=WECOM_ANSWERS)
+
+
+def build_wecom_application(
+    services: Services, client: WeComClient, *, budget: SendBudget | None = None
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The WeCom members' Application: the same handlers, the Bot API answered by WeCom (botapi.py), and
+    bot_data["channel"] = "wecom". It shares the Telegram Application's Services (one database, one outbox,
+    whose WeCom dispatcher is the WeComChannel in services.extra_channels); it has no updater (updates come
+    from the callback: bot_data["wecom_bridge"] is the CallbackEndpoint's sink) and no jobs (the Telegram
+    Application runs the duty ticks)."""
+    directory = Directory(services)
+    builder = (
+        Application.builder()
+        .token(WECOM)
+        .base_url(WECOM_BOT_API)
+        .base_file_url(WECOM_FILES)
+        .request(WeComBotApiRequest(client, services, directory))
+        .get_updates_request(WeComBotApiRequest(client, services, directory))
+        .updater(None)
+        .job_queue(None)
+        .context_types(ContextTypes(context=BotContext))
+        .concurrent_updates(PerPersonProcessor(CONCURRENT_UPDATES))
+        .rate_limiter(BudgetLimiter(budget or wecom_answer_budget()))
+    )
+    app = builder.build()
+    app.bot_data["services"] = services
+    app.bot_data["channel"] = WECOM
+    app.bot_data["wecom_bridge"] = WeComBridge(app, services, client, directory)
+    register(app)
+    return app
+
+
+@asynccontextmanager
+async def running_wecom(app: Application[Any, Any, Any, Any, Any, Any]) -> AsyncIterator[WeComBridge]:
+    """Run the WeCom Application (inside `opened` of the Telegram one: the database must be open) until the
+    block ends; yields the bridge to hand to the CallbackEndpoint."""
+    async with app:
+        await app.start()
+        try:
+            yield app.bot_data["wecom_bridge"]
+        finally:
+            await app.stop()

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sqlmodel.ext.asyncio.session import AsyncSession
+from telegram import User
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from safety.access import Actor
@@ -19,7 +20,7 @@ from safety.config import Defaults
 from safety.reports.rectification_rights import ReportRules
 from safety.texts import normalize_language, t
 
-CHANNEL = "telegram"
+CHANNEL = "telegram"  # the channel of an Application without bot_data["channel"]
 
 
 class Runtime(Protocol):
@@ -69,6 +70,18 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
     def runtime(self) -> Runtime:
         runtime: Runtime = self.application.bot_data["services"]
         return runtime
+
+    @property
+    def channel(self) -> str:
+        """The channel this Application serves ("telegram", or "wecom" for the WeCom bridge's)."""
+        return str(self.application.bot_data.get("channel", CHANNEL))
+
+    def account_id(self, user: User) -> str:
+        """The chat account as `ChatIdentity.external_id` holds it: Telegram's user id; on a bridged channel
+        the account id its bridge puts in the user's username (WeCom: the member's userid)."""
+        if self.channel == CHANNEL or not user.username:
+            return str(user.id)
+        return user.username
 
     @property
     def now(self) -> datetime:

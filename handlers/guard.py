@@ -9,7 +9,7 @@ from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from handlers import buttons
-from handlers.context import CHANNEL, BotContext
+from handlers.context import BotContext
 from handlers.render import contact_keyboard
 from safety.access import load_actor, mark_reachable
 
@@ -43,12 +43,14 @@ async def guard(update: Update, context: BotContext) -> None:
     runtime = context.runtime
     buttons.early_ack(update, context)  # 全部正常 is answered at once, while the actor is read
     async with runtime.reading() as session:  # before every update: no transaction round trips
-        context.actor = await load_actor(session, channel=CHANNEL, external_id=str(user.id))
+        context.actor = await load_actor(
+            session, channel=context.channel, external_id=context.account_id(user)
+        )
     if context.actor is not None:
         runtime.remember_account(str(user.id), context.actor.person_id)
-    if context.actor is not None and context.actor.unreachable:  # they unblocked the bot
+    if context.actor is not None and context.actor.unreachable:  # they unblocked the bot (on this channel)
         async with runtime.session() as session:
-            await mark_reachable(session, context.actor)
+            await mark_reachable(session, context.actor, channel=context.channel)
     context.use_language(context.actor.language if context.actor else None, user.language_code)
     if context.actor is not None or _is_binding_attempt(update):
         return

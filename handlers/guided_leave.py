@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import CallbackQuery, Update
 
 from handlers import pickers
-from handlers.context import CHANNEL, BotContext
+from handlers.context import BotContext
 from handlers.pickers import Press, Row, Screen
 from handlers.render import inline
 from safety import flows, leave
@@ -190,7 +190,7 @@ async def _submit(query: CallbackQuery, context: BotContext, press: Press) -> No
                     reason=str(flow.get("reason")),
                     now=context.now,
                     defaults=context.defaults,
-                    channel=CHANNEL,
+                    channel=context.channel,
                 )
                 done = context.text("leave.submitted", first=first, last=last)
             except LeaveError as refused:

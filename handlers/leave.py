@@ -6,7 +6,7 @@ from __future__ import annotations
 from telegram import Update
 
 from handlers import guided_leave
-from handlers.context import CHANNEL, BotContext
+from handlers.context import BotContext
 from safety import leave
 from safety.leave import Decision, LeaveError
 
@@ -26,7 +26,7 @@ async def leave_command(update: Update, context: BotContext) -> None:
                 args=list(context.args or []),
                 now=context.now,
                 defaults=context.defaults,
-                channel=CHANNEL,
+                channel=context.channel,
             )
     except LeaveError as refusal:
         await message.reply_text(context.text(refusal.key, **refusal.params))
@@ -51,7 +51,7 @@ async def leave_pressed(update: Update, context: BotContext, arg: str) -> None:
             actor=context.actor,
             now=context.now,
             defaults=context.defaults,
-            channel=CHANNEL,
+            channel=context.channel,
         )
     if outcome.decision in {Decision.NOT_FOUND, Decision.NOT_ALLOWED, Decision.ALREADY}:
         key = {Decision.NOT_FOUND: "access.button_invalid", Decision.NOT_ALLOWED: "leave.not_allowed"}.get(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from handlers.context import CHANNEL, BotContext
+from handlers.context import BotContext
 from safety import obligation_actions
 from safety.obligation_actions import ActStatus
 
@@ -23,7 +23,7 @@ async def obligation_pressed(update: Update, context: BotContext, arg: str) -> N
             obligation_id=int(obligation_id),
             op=op,
             actor=context.actor,
-            channel=CHANNEL,
+            channel=context.channel,
             now=context.now,
             defaults=context.defaults,
         )

@@ -9,7 +9,7 @@ from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from handlers import report_flow
-from handlers.context import CHANNEL, BotContext
+from handlers.context import BotContext
 from handlers.menu import set_person_commands
 from handlers.render import contact_keyboard
 from safety import onboarding
@@ -21,10 +21,12 @@ logger = logging.getLogger(__name__)
 MAX_CODE_INPUT = 64
 
 
-def _account(update: Update) -> Account:
+def _account(update: Update, context: BotContext) -> Account:
     assert update.effective_user is not None and update.effective_chat is not None
     return Account(
-        channel=CHANNEL, external_id=str(update.effective_user.id), chat_id=str(update.effective_chat.id)
+        channel=context.channel,
+        external_id=context.account_id(update.effective_user),
+        chat_id=str(update.effective_chat.id),
     )
 
 
@@ -47,7 +49,7 @@ async def start(update: Update, context: BotContext) -> None:
         if len(code) > MAX_CODE_INPUT:
             code = code[:MAX_CODE_INPUT]
         outcome = await onboarding.bind_with_code(
-            session, account=_account(update), code=code, now=context.now
+            session, account=_account(update, context), code=code, now=context.now
         )
     await _answer(update, context, outcome)
 
@@ -71,7 +73,7 @@ async def contact_shared(update: Update, context: BotContext) -> None:
     async with context.runtime.session() as session:
         outcome = await onboarding.bind_with_contact(
             session,
-            account=_account(update),
+            account=_account(update, context),
             contact_user_id=str(contact.user_id) if contact.user_id else None,
             phone=contact.phone_number,
             now=context.now,
@@ -87,7 +89,9 @@ async def _answer(update: Update, context: BotContext, outcome: BindOutcome) -> 
         await message.reply_text(_refusal(context, outcome), reply_markup=contact_keyboard(context))
         return
     async with context.runtime.reading() as session:
-        actor = await load_actor(session, channel=CHANNEL, external_id=_account(update).external_id)
+        actor = await load_actor(
+            session, channel=context.channel, external_id=_account(update, context).external_id
+        )
         unit = await unit_name(session, person.unit_id)
     assert actor is not None
     context.actor = actor

@@ -9,7 +9,7 @@ from typing import Any
 from telegram import Update
 
 from handlers.buttons import refuse
-from handlers.context import CHANNEL, BotContext
+from handlers.context import BotContext
 from handlers.pickers import drop_buttons
 from handlers.render import view_for
 from safety.shifts import confirm, roster
@@ -39,7 +39,7 @@ async def on_duty_pressed(update: Update, context: BotContext, arg: str) -> None
             actor=context.actor,
             now=context.now,
             defaults=context.defaults,
-            channel=CHANNEL,
+            channel=context.channel,
         )
     recorded = outcome.status is confirm.Status.CONFIRMED
     if recorded:

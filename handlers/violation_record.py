@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.context import CHANNEL, BotContext
+from handlers.context import BotContext
 from safety import flows, violations
 from safety.violations import Recorded, ViolationOutcome
 
@@ -31,7 +31,7 @@ async def record(
         note=note,
         now=context.now,
         rules=context.runtime.quiz_rules,
-        channel=CHANNEL,
+        channel=context.channel,
         photo_file_id=photo_file_id,
     )
     if outcome.violation is not None and photo_file_id is None:

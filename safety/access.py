@@ -38,6 +38,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("incidents", frozenset({Role.SAFETY_OFFICER, Role.MANAGER}), True),
     Command("inspect", frozenset({Role.SAFETY_OFFICER, Role.TEAM_LEADER}), True),
     Command("violation", frozenset({Role.TEAM_LEADER, Role.SAFETY_OFFICER}), True),
+    Command("channel", ANYONE_BOUND, True),  # the preferred channel when bound on several
     Command("lang", ANYONE_BOUND, True),
     Command("cancel", ANYONE_BOUND, True),
 )
@@ -119,9 +120,10 @@ async def set_language(session: AsyncSession, actor: Actor, language: str) -> No
     session.add(person)
 
 
-async def mark_reachable(session: AsyncSession, actor: Actor) -> None:
-    """The person wrote to the bot, so it is not blocked any more (a 403 had marked them unreachable)."""
-    await q.mark_reachable(session, person_id=actor.person_id)
+async def mark_reachable(session: AsyncSession, actor: Actor, *, channel: str | None = None) -> None:
+    """The person wrote to the bot (on `channel`), so it is not blocked any more (a 403 had marked them, or
+    their account on that channel, unreachable)."""
+    await q.mark_reachable(session, person_id=actor.person_id, channel=channel)
 
 
 async def unit_name(session: AsyncSession, unit_id: str) -> str:

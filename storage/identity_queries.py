@@ -11,6 +11,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import channel_queries
 from storage.dialects import is_postgresql
 from storage.models import (
     AuditEntry,
@@ -79,13 +80,15 @@ async def person_with_roles(
     session: AsyncSession, *, channel: str, external_id: str
 ) -> tuple[PersonRow, list[tuple[str, str]], str | None] | None:
     """The person bound to a chat account, their (role, unit) pairs and the kind of chat state the bot
-    keeps for them (what it waits for next), in one statement."""
+    keeps for them (what it waits for next), in one statement. `PersonRow.unreachable` is true when the
+    person or this account is unreachable (a send on this channel failed for good)."""
     query: Any = (
         sa_select(
             *(col(getattr(Person, name)) for name in PersonRow._fields),
             col(RoleAssignment.role),
             col(RoleAssignment.unit_id),
             col(ChatState.kind),
+            col(ChatIdentity.unreachable),
         )
         .join(ChatIdentity, col(ChatIdentity.person_id) == col(Person.id))
         .outerjoin(RoleAssignment, col(RoleAssignment.person_id) == col(Person.id))
@@ -97,7 +100,10 @@ async def person_with_roles(
         return None
     width = len(PersonRow._fields)
     roles = [(r[width], r[width + 1]) for r in rows if r[width] is not None and r[width + 1] is not None]
-    return PersonRow._make(rows[0][:width]), roles, rows[0][width + 2]
+    person = PersonRow._make(rows[0][:width])
+    if rows[0][width + 3]:
+        person = person._replace(unreachable=True)
+    return person, roles, rows[0][width + 2]
 
 
 async def lock_account(session: AsyncSession, *, channel: str, external_id: str) -> None:
@@ -162,10 +168,13 @@ def add_audit(
     )
 
 
-async def mark_reachable(session: AsyncSession, *, person_id: int) -> None:
-    """The person wrote to the bot, so it is not blocked any more (a 403 had marked them unreachable)."""
+async def mark_reachable(session: AsyncSession, *, person_id: int, channel: str | None = None) -> None:
+    """The person wrote to the bot, so it is not blocked any more (a 403 had marked them unreachable), nor
+    is their account on the channel they wrote on."""
     await session.exec(
         update(Person)
         .where(col(Person.id) == person_id, col(Person.unreachable).is_(True))
         .values(unreachable=False)
     )
+    if channel is not None:
+        await channel_queries.mark_identity_reachable(session, person_id=person_id, channel=channel)
