@@ -12,6 +12,7 @@ from handlers import (
     card_lessons,
     card_new,
     cards,
+    channel,
     checkin,
     errors,
     flow_input,
@@ -39,7 +40,18 @@ from handlers.menu import CommandCallback
 
 # Feature modules that declare what they handle: COMMANDS (name -> callback), STEPS ((flow, step) ->
 # callback) and ROUTES (button action -> callback), each optional. A new feature is one line here.
-FEATURES = (report_flow, rectify, accidents, incidents, inspect, cards, card_new, card_lessons, onduty)
+FEATURES = (
+    report_flow,
+    rectify,
+    accidents,
+    incidents,
+    inspect,
+    cards,
+    card_new,
+    card_lessons,
+    onduty,
+    channel,
+)
 
 
 def _collected(attribute: str) -> dict[Any, Any]:

@@ -12,8 +12,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from jobs.dispatch_config import DispatchConfig
+from jobs.dispatch_fallback import record_unreachable_on_channel
 from jobs.dispatch_pacing import backoff_delay
-from jobs.dispatch_rows import Job, record_unreachable
+from jobs.dispatch_rows import Job
 from jobs.send_budget import SendBudget
 from safety.delivery import RateLimited, Rejected, Transient, Unreachable
 from storage import outbox_queries as oq
@@ -97,8 +98,9 @@ async def record_failure(
     rng: random.Random,
     now: datetime,
 ) -> None:
-    """429: pause the whole bot, the row goes back (no attempt counted). 403: failed, the person is
-    unreachable, their leader told. 400: failed, not retried. Anything else: retried with backoff and
+    """429: pause the whole bot, the row goes back (no attempt counted). 403: failed, the channel cannot
+    reach the person: re-sent on another channel they are bound on, else they are unreachable; their leader
+    told (jobs.dispatch_fallback). 400: failed, not retried. Anything else: retried with backoff and
     jitter, failed after `max_attempts`."""
     async with db.session(background=True) as session:
         if isinstance(exc, RateLimited):
@@ -112,7 +114,9 @@ async def record_failure(
             stats.unreachable += 1
             stats.failed += 1
             logger.info("outbox: row %s: recipient unreachable (person %s)", job.row_id, job.person_id)
-            await record_unreachable(session, job=job, error=str(exc), now=now, defaults=config.defaults)
+            await record_unreachable_on_channel(
+                session, job=job, error=str(exc), now=now, defaults=config.defaults
+            )
         elif isinstance(exc, Rejected):
             stats.rejected += 1
             stats.failed += 1

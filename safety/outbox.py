@@ -1,7 +1,8 @@
 """Writing proactive messages to the outbox, in the caller's transaction, idempotent by key.
 
 Every row names the channel that will send it: for a person, the channel they prefer among those they are
-bound on (else any they are bound on, else the default); for an edit, the channel of the message it edits;
+bound on and that still reach them (else the first bound that does, else any they are bound on, else the
+default); for an edit, the channel of the message it edits;
 for a group chat, the one the envelope names (the default channel's groups).
 """
 
@@ -14,6 +15,7 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from safety.views import View
+from storage import channel_queries as cq
 from storage import outbox_queries as oq
 from storage.dialects import insert_many
 from storage.models import OutboxMessage
@@ -40,7 +42,7 @@ async def enqueue(
     if not envelopes:
         return 0
     edited = await oq.channels_of_keys(session, keys={e.edit_of for e in envelopes if e.edit_of})
-    people = await oq.channels_of_people(
+    people = await cq.reachable_channels_of_people(
         session, person_ids={e.person_id for e in envelopes if e.person_id is not None}
     )
     payloads: dict[int, dict[str, object]] = {}  # one view is often sent to many (a round's checklist)

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from safety.imports.channel_apply import apply_channel_columns, channels_differ
 from safety.imports.plan import PersonSpec, UnitSpec
 from safety.imports.results import EntityCounts, Progress
 from storage import org_queries as q
@@ -120,6 +121,7 @@ async def apply_people(
             )
     stale_roles: list[int] = []
     new_roles: list[tuple[int, str, str]] = []
+    new_ids: dict[str, int] = {}
     done = 0
     for start in range(0, total, BATCH):
         batch = specs[start : start + BATCH]
@@ -135,7 +137,7 @@ async def apply_people(
             want = {(role, spec.unit_id) for role in spec.roles}
             stale_roles.extend(i for key, i in have.items() if key not in want)
             new_roles.extend((person.id, r, u) for r, u in sorted(want - have.keys()))
-            changed = changed or want != have.keys()
+            changed = changed or want != have.keys() or channels_differ(person, spec)
             if not person.active:
                 person.active = True
                 counts.reactivated += 1
@@ -147,6 +149,7 @@ async def apply_people(
         ids = await q.insert_people(
             session, people=[(s.employee_no, s.name, s.phone, s.unit_id) for s in created]
         )
+        new_ids.update(ids)
         for spec in created:
             new_roles.extend((ids[spec.employee_no], role, spec.unit_id) for role in spec.roles)
         counts.created += len(created)
@@ -159,6 +162,7 @@ async def apply_people(
             person.active = False
             counts.deactivated += 1
     await session.flush()
+    await apply_channel_columns(session, specs, existing=existing, new_ids=new_ids)
     await q.delete_role_assignments(session, ids=stale_roles)
     for start in range(0, len(new_roles), BATCH):
         await q.add_role_assignments(session, rows=new_roles[start : start + BATCH])

@@ -53,7 +53,17 @@ UNIT_KEYS = (
 )
 INSPECTION_KEYS = ("every", "due", "by")
 INSPECTION_EVERY = ("daily", "monthly")
-PERSON_KEYS = ("employee_no", "name", "phone", "unit", "roles", "cleared_on")
+PERSON_KEYS = (
+    "employee_no",
+    "name",
+    "phone",
+    "unit",
+    "roles",
+    "cleared_on",
+    "wecom_userid",  # safety.imports.channel_columns
+    "preferred_channel",
+)
+PERSON_TEXTS = tuple(k for k in PERSON_KEYS if k != "roles")
 
 
 @dataclass
@@ -261,11 +271,7 @@ def _people(
         keys = reader.mapping(item, "person", PERSON_KEYS)
         if keys is None:
             continue
-        texts = {
-            k: reader.text(keys[k], k)
-            for k in ("employee_no", "name", "phone", "unit", "cleared_on")
-            if k in keys
-        }
+        texts = {k: reader.text(keys[k], k) for k in PERSON_TEXTS if k in keys}
         roles = reader.texts(keys["roles"], "roles") if "roles" in keys else []
         raws.append(
             RawPerson(
@@ -278,6 +284,8 @@ def _people(
                 unit_line=line_of(keys["unit"]) if "unit" in keys else None,
                 cleared_on=texts.get("cleared_on"),
                 cleared_on_line=line_of(keys["cleared_on"]) if "cleared_on" in keys else None,
+                wecom_userid=texts.get("wecom_userid"),
+                preferred_channel=texts.get("preferred_channel"),
             )
         )
 

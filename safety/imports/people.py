@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from safety.imports.channel_columns import ChannelColumns
 from safety.imports.fields import (
     EMPLOYEE_NO_MAX,
     PERSON_NAME_MAX,
@@ -38,6 +39,8 @@ class RawPerson:
     unit_line: int | None = None
     cleared_on: str | None = None  # the date of an exam passed outside the bot (see safety.prior_clearance)
     cleared_on_line: int | None = None
+    wecom_userid: str | None = None  # the WeCom member account (None: the employee_no)
+    preferred_channel: str | None = None  # telegram | wecom (None: the stored choice stays)
 
 
 def validate_people(
@@ -54,6 +57,7 @@ def validate_people(
     people: list[PersonSpec] = []
     seen_no: dict[str, int] = {}
     seen_phone: dict[str, int] = {}
+    channels = ChannelColumns()
     for raw in raws:
         employee_no = None
         if raw.employee_no is None:
@@ -98,8 +102,16 @@ def validate_people(
             today = today_of(unit) if today_of is not None and unit is not None else None
             line = raw.cleared_on_line or raw.line
             cleared_on = check_past_date(raw.cleared_on, "cleared_on", line, problems, today=today)
+        wecom_userid = channels.wecom_userid(
+            raw.wecom_userid, employee_no=employee_no, line=raw.line, problems=problems
+        )
+        preferred = channels.preferred_channel(raw.preferred_channel, line=raw.line, problems=problems)
         if problems:
             people.clear()
         elif employee_no and name and unit and roles:
-            people.append(PersonSpec(employee_no, name, phone, unit, roles, raw.line, cleared_on))
+            people.append(
+                PersonSpec(
+                    employee_no, name, phone, unit, roles, raw.line, cleared_on, wecom_userid, preferred
+                )
+            )
     return people

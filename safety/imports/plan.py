@@ -28,7 +28,8 @@ class UnitSpec:
 @dataclass(frozen=True)
 class PersonSpec:
     """A person as they should be stored; `roles` all attach to `unit_id`. `cleared_on`: the date of a
-    ten-prohibitions exam passed outside the bot (safety.prior_clearance), None when the file gives none."""
+    ten-prohibitions exam passed outside the bot (safety.prior_clearance), None when the file gives none.
+    `wecom_userid`, `preferred_channel`: see safety.imports.channel_columns."""
 
     employee_no: str
     name: str
@@ -37,6 +38,8 @@ class PersonSpec:
     roles: tuple[str, ...]
     line: int
     cleared_on: date | None = None
+    wecom_userid: str | None = None  # None: the employee_no (safety.imports.channel_columns)
+    preferred_channel: str | None = None  # None: the stored choice stays
 
 
 @dataclass(frozen=True)

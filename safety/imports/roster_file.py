@@ -1,10 +1,11 @@
 """Reading the roster (`safetybot import roster`): CSV (UTF-8, with or without BOM) or XLSX (first sheet).
 
 A header row is required with the columns employee_no, name, phone, unit, roles and, optionally,
-cleared_on (any order, case and surrounding spaces ignored; unknown columns are errors, like unknown keys in
-the org file). Roles are joined by `;` (the full-width `；` is accepted too). cleared_on is the date
-(YYYY-MM-DD, or a date cell) of a ten-prohibitions exam passed outside the bot, or empty. Line numbers are
-the CSV line where the record starts, or the spreadsheet row. Blank rows are skipped.
+cleared_on, wecom_userid and preferred_channel (safety.imports.channel_columns) (any order, case and
+surrounding spaces ignored; unknown columns are errors, like unknown keys in the org file). Roles are
+joined by `;` (the full-width `；` is accepted too). cleared_on is the date (YYYY-MM-DD, or a date cell)
+of a ten-prohibitions exam passed outside the bot, or empty. Line numbers are the CSV line where the record
+starts, or the spreadsheet row. Blank rows are skipped.
 
 The file is read row by row as it is validated, never whole into memory (safety.imports.files), and at most
 MAX_ROWS people are read: a longer file is refused, with the problems found in those rows. 200,000 is
@@ -24,7 +25,7 @@ from safety.imports.problems import Problem, problem
 from safety.imports.tables import header_problems
 
 COLUMNS = ("employee_no", "name", "phone", "unit", "roles")
-OPTIONAL = ("cleared_on",)
+OPTIONAL = ("cleared_on", "wecom_userid", "preferred_channel")
 SUFFIXES = (".csv", ".xlsx")
 MAX_ROWS = 200_000
 _ROLE_SPLIT = re.compile(r"[;；]")
@@ -101,6 +102,8 @@ def _person(line: int, values: dict[str, str]) -> RawPerson:
         unit=values["unit"] or None,
         roles=roles,
         cleared_on=values.get("cleared_on") or None,
+        wecom_userid=values.get("wecom_userid") or None,
+        preferred_channel=values.get("preferred_channel") or None,
     )
 
 
