@@ -161,11 +161,17 @@ async def test_an_edit_updates_the_card_once_with_the_press_code_else_sends_a_fr
     assert rows[sent.message_id].task_id == fresh["task_id"]
 
 
-async def test_removing_buttons_of_a_card_that_cannot_be_updated_sends_nothing(rig: Rig) -> None:
+async def test_removing_buttons_answers_the_card_once_then_sends_nothing(rig: Rig) -> None:
+    """The buttons give way to the card's text (button.replace_name) with the code it holds; with the
+    code used, removing them again calls nothing."""
     sent = await rig.bot.send_message(rig.chat, "请选择", reply_markup=keyboard(2))
     before = len(rig.wecom.calls)
     await rig.bot.edit_message_reply_markup(chat_id=rig.chat, message_id=sent.message_id, reply_markup=None)
-    assert len(rig.wecom.calls) == before
+    updates = rig.wecom.sent_to("/message/update_template_card")
+    assert len(rig.wecom.calls) == before + 1 and len(updates) == 1
+    assert updates[0]["button"] == {"replace_name": "请选择"} and "template_card" not in updates[0]
+    await rig.bot.edit_message_reply_markup(chat_id=rig.chat, message_id=sent.message_id, reply_markup=None)
+    assert len(rig.wecom.calls) == before + 1
 
 
 async def test_a_press_answer_is_a_message_only_when_it_has_text(rig: Rig) -> None:

@@ -25,7 +25,7 @@ from typing import Any
 from telegram.request import BaseRequest, RequestData
 
 from bot.channels.wecom import render
-from bot.channels.wecom.channel import task_prefix
+from bot.channels.wecom.channel import retire_buttons, task_prefix
 from bot.channels.wecom.client import WeComClient
 from bot.channels.wecom.directory import (
     FILE_PREFIX,
@@ -148,13 +148,22 @@ class WeComBotApiRequest(BaseRequest):
 
     async def _edit_markup(self, params: dict[str, Any], files: dict[str, Any]) -> Any:
         """Only the buttons change: the card keeps the text it shows (known for the cards this process sent).
-        Buttons removed from a card that cannot be updated stay there: a later press is re-checked and
-        refused as stale, so sending a fresh card only to remove them would be noise."""
+        Buttons removed give way to the text (or 已处理) when a press left a response code; a card that
+        cannot be updated keeps them: a later press is re-checked and refused as stale, so sending a fresh
+        card only to remove them would be noise."""
         chat_id, message_id = params.get("chat_id"), int(params.get("message_id") or 0)
         userid = await self.directory.userid(chat_id)
         text = self.directory.text_of(message_id)
         shown, buttons = _text_and_buttons(text or "", params.get("reply_markup"))
-        if text is None and not buttons:
+        if text is None and not buttons:  # a card whose text this process does not know: only answered
+            await retire_buttons(
+                self.client,
+                self.services.session,
+                userid=userid,
+                card_id=message_id,
+                text=t(self.services.defaults.language, "wecom_bridge.answered"),
+                now=self.services.now(),
+            )
             return self._message(chat_id, message_id, text=None, markup=None)
         shown = shown or t(self.services.defaults.language, "wecom_bridge.buttons_changed")
         card_id = await self._edit(userid, message_id, shown, buttons, fresh_if_stale=bool(buttons))
@@ -282,6 +291,15 @@ class WeComBotApiRequest(BaseRequest):
                     if not isinstance(delivery_error(exc), Rejected):
                         raise
                     logger.info("wecom card %s not updated (errcode %s): a fresh one", card_id, exc.errcode)
+        if not buttons:
+            await retire_buttons(
+                self.client,
+                self.services.session,
+                userid=userid,
+                card_id=card_id,
+                text=text,
+                now=self.services.now(),
+            )
         if not fresh_if_stale:
             return card_id
         kept = _kept(await self._send_all(userid, text, buttons))

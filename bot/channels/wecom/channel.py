@@ -21,10 +21,13 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels.wecom import render as wr
 from bot.channels.wecom.client import WeComClient
@@ -144,6 +147,15 @@ class WeComChannel:
                         logger.info("wecom: card update refused (errcode %s): a fresh card", exc.errcode)
                     else:
                         raise await self._failed(exc) from None
+        if not buttons:
+            await retire_buttons(
+                self.client,
+                lambda: self.db.session(background=True),
+                userid=userid,
+                card_id=message_id,
+                text=text,
+                now=self.clock(),
+            )
         shown = await self._send_all(
             userid, wr.button_cards(userid, text, buttons, task_prefix=task_prefix())
         )
@@ -224,6 +236,30 @@ class WeComChannel:
                 except Exception:
                     logger.exception("wecom: alerting the admins failed")
         return error
+
+
+async def retire_buttons(
+    client: WeComClient,
+    session: Callable[[], AbstractAsyncContextManager[AsyncSession]],
+    *,
+    userid: str,
+    card_id: int,
+    text: str,
+    now: datetime,
+) -> None:
+    """A card whose new state has no buttons: with a press's response code left, its buttons give way to
+    the state's first line (so an answered card cannot be pressed again); the state itself is then sent
+    as a new message by the caller. Without a code, or refused, the card stays as it is."""
+    async with session() as opened:
+        taken = await wq.take_response(opened, card_id=card_id, now=now)
+    if taken is None:
+        return
+    try:
+        await client.replace_button(userids=[userid], response_code=taken[1], name=wr.answered_name(text))
+    except WeComError as exc:
+        if not isinstance(delivery_error(exc), Rejected):
+            raise
+        logger.info("wecom: card %s keeps its buttons (errcode %s)", card_id, exc.errcode)
 
 
 def _kept(shown: list[_Shown]) -> list[_Shown]:

@@ -208,6 +208,19 @@ class WeComClient:
         }
         return await self._post("/message/update_template_card", body)
 
+    async def replace_button(
+        self, *, userids: Sequence[str], response_code: str, name: str
+    ) -> dict[str, Any]:
+        """update_template_card with `button.replace_name`: the pressed card shows `name` where its buttons
+        were (answered: it cannot be pressed again)."""
+        body = {
+            "userids": list(userids),
+            "agentid": self.agent_id,
+            "response_code": response_code,
+            "button": {"replace_name": name},
+        }
+        return await self._post("/message/update_template_card", body)
+
     async def upload_media(self, *, kind: str, filename: str, data: bytes) -> str:
         """media/upload (a temporary medium, kept 3 days by WeCom): its media_id."""
         if kind not in MEDIA_KINDS:

@@ -149,3 +149,10 @@ def updated_card(text: str, buttons: Buttons, *, task_id: str) -> dict[str, Any]
 
 def card_fits_buttons(buttons: Buttons) -> bool:
     return sum(len(row) for row in buttons) <= BUTTONS_PER_CARD
+
+
+def answered_name(text: str) -> str:
+    """What an answered card shows in place of its buttons: the first line of the new state, cut to a
+    button's length."""
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "✓")
+    return first if len(first) <= BUTTON_CHARS else first[: BUTTON_CHARS - 1] + "…"
