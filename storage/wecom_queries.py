@@ -140,3 +140,8 @@ async def repoint(
             response_used=False,
         )
     )
+
+
+async def set_text(session: AsyncSession, *, card_id: int, text: str) -> None:
+    """What the message `card_id` shows now (a press on it gives the handlers this text)."""
+    await session.exec(update(WeComCard).where(col(WeComCard.id) == card_id).values(text=text))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import Column, Text
 from sqlmodel import Field, SQLModel
 
 from storage.models.base import utcnow
@@ -32,4 +33,5 @@ class WeComCard(SQLModel, table=True):
     response_code: str | None = Field(default=None, max_length=256)
     response_at: datetime | None = None  # when the response_code arrived (it expires after 24 h)
     response_used: bool = Field(default=False)
+    text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # what the card shows
     created_at: datetime = Field(default_factory=utcnow)

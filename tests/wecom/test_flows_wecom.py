@@ -72,6 +72,15 @@ async def test_checkin_and_the_leaders_digest_on_wecom(db: Database) -> None:
             if employee_no in ("A3", "A4"):
                 assert await bot.press(employee_no, cards[employee_no], "全部正常") == 200
             await bot.wait_for(employee_no, lambda m: "已确认" in str(m["content"]))
+        # each answered checklist turned into its receipt: its buttons gave way to the result (the card's
+        # text comes back with the press), so it cannot be pressed again; 孙五's still has them
+        for employee_no in ("A1", "A2", "A3", "A4"):
+            (answered,) = [
+                m for m in bot.messages(employee_no) if m["task_id"] == cards[employee_no]["task_id"]
+            ]
+            assert answered["buttons"] == [] and "已确认" in str(answered["replaced"]), answered
+        (silent,) = [m for m in bot.messages("A5") if m["task_id"] == cards["A5"]["task_id"]]
+        assert silent["buttons"] and silent["replaced"] is None
         bot.clock.now = local(7, 30, 1)
         await bot.tick()
         assert said(bot, "A5", "截止时间")  # step 0: the person themself

@@ -91,31 +91,33 @@ class WeComBridge:
 
     async def __call__(self, item: Inbound) -> None:
         now = self.services.now()
-        card_id = 0  # a press: the WeComCard of its task id (0: none of theirs)
+        card_id, card_text = 0, None  # a press: the WeComCard of its task id (0: none of theirs), its text
         async with self.services.session() as session:
             person = await bq.person_by_userid(session, userid=item.userid)
             if person is not None and person.id is not None:
                 await bq.ensure_identity(session, person_id=person.id, userid=item.userid, now=now)
                 if isinstance(item, InboundButton):
-                    card_id = await self._pressed_card(session, item, now)
+                    card_id, card_text = await self._pressed_card(session, item, now)
         if person is None or person.id is None:
             await self._refuse(item.userid)
             return
         self.directory.remember(chat_id_of(person.id), item.userid)
-        body = await self._body(item, person, card_id)
+        body = await self._body(item, person, card_id, card_text)
         if body is None:
             return
         update = Update.de_json({"update_id": next(self._update_ids), **body}, self.app.bot)
         await self.app.update_queue.put(update)
 
-    async def _pressed_card(self, session: AsyncSession, item: InboundButton, now: datetime) -> int:
-        """The pressed card's id, its press's response_code kept for its next update."""
+    async def _pressed_card(
+        self, session: AsyncSession, item: InboundButton, now: datetime
+    ) -> tuple[int, str | None]:
+        """The pressed card's id and text, its press's response_code kept for its next update."""
         card = await wq.card_by_task(session, item.task_id)
         if card is None or card.id is None or card.userid != item.userid:
-            return 0  # not a card of theirs: the press is still verified (and refused) by the handlers
+            return 0, None  # not a card of theirs: the press is still verified (and refused) by the handlers
         if item.response_code:
             await wq.record_response(session, task_id=item.task_id, response_code=item.response_code, now=now)
-        return card.id
+        return card.id, card.text
 
     async def _refuse(self, userid: str) -> None:
         logger.info("wecom: a message from a userid not on the roster was refused")
@@ -125,7 +127,9 @@ class WeComBridge:
         except WeComError as exc:
             logger.warning("wecom: the refusal was not sent (errcode %s)", exc.errcode)
 
-    async def _body(self, item: Inbound, person: Person, card_id: int) -> dict[str, Any] | None:
+    async def _body(
+        self, item: Inbound, person: Person, card_id: int, card_text: str | None = None
+    ) -> dict[str, Any] | None:
         assert person.id is not None
         chat = chat_id_of(person.id)
         user = {
@@ -143,7 +147,7 @@ class WeComBridge:
                 "chat": chat_json,
                 "from": BOT_USER,
             }
-            if (text := self.directory.text_of(card_id)) is not None:
+            if (text := self.directory.text_of(card_id) or card_text) is not None:
                 message["text"] = text
             press = {
                 "id": f"{chat}.{next(self._press_ids)}",

@@ -123,6 +123,7 @@ class WeComChannel:
             await self._send_file(userid, attachment)
         async with self.db.session(background=True) as session:
             ids = [await self._keep(session, userid, s) for s in _kept(shown)]
+            await wq.set_text(session, card_id=ids[0], text=text)  # a press hands it to the handlers
         return Sent(chat_id=userid, message_id=ids[0])
 
     async def edit(self, recipient: Recipient, message_id: int, view: View) -> None:
@@ -140,6 +141,8 @@ class WeComChannel:
                 try:
                     await self.client.update_template_card(userids=[userid], response_code=code, card=card)
                     self._alerted.clear()
+                    async with self.db.session(background=True) as session:
+                        await wq.set_text(session, card_id=message_id, text=text)
                     return
                 except WeComError as exc:
                     error = delivery_error(exc)
@@ -174,6 +177,7 @@ class WeComChannel:
                 now=self.clock(),
                 response_code=first.response_code,
             )
+            await wq.set_text(session, card_id=message_id, text=text)
             for s in others:
                 await self._keep(session, userid, s)
 
