@@ -17,6 +17,7 @@ from bot.cli_cards import import_cards_command
 from bot.cli_categories import import_categories_command
 from bot.cli_checklists import import_checklists_command
 from bot.cli_clear import clear_command
+from bot.cli_export import export_command
 from bot.cli_import import import_app
 from bot.cli_locations import import_locations_command, qr_command
 from bot.cli_reports import report_show_command
@@ -147,6 +148,7 @@ import_app.command("cards")(import_cards_command)
 import_app.command("shifts")(import_shifts_command)
 app.add_typer(import_app, name="import")
 app.command("clear")(clear_command)
+app.command("export")(export_command)
 app.command("qr")(qr_command)
 report_app = typer.Typer(help="Reports (hazards, near misses, accidents, violations)", no_args_is_help=True)
 report_app.command("show")(report_show_command)
