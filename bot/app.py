@@ -53,6 +53,7 @@ def services_from(settings: Settings, token: str) -> Services:
         send_rate=settings.send_rate,
         quiz_rules=quiz_rules_from(settings),
         report_rules=ReportRules(recheck_days=settings.recheck_days),
+        digest_at=settings.digest_at,
     )
 
 

@@ -60,6 +60,7 @@ class Services:
     send_rate: float = 30.0  # the Telegram account's limit, replies and bulk together
     quiz_rules: QuizRules = field(default_factory=QuizRules)
     report_rules: ReportRules = field(default_factory=ReportRules)
+    digest_at: str = "17:30"  # local time of the daily digest to safety officers and managers
     rng: random.Random = field(default_factory=random.Random, repr=False)
     calendar: WorkCalendar = field(default_factory=WorkCalendar, repr=False)
     extra_channels: list[Channel] = field(default_factory=list, repr=False)  # besides Telegram (tests)

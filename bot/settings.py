@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     quiz_deadline_days: int = Field(default=7, ge=1, le=365)  # time to pass after a requirement
     violation_window_days: int = Field(default=365, ge=1, le=3660)  # a second violation within it: manager
     recheck_days: int = Field(default=30, ge=1, le=3660)  # 回头看: days from 销号 to the re-check
+    digest_at: str = Field(default="17:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")  # daily digest, local time
     # WeCom (企业微信) self-built app: the channel runs when corp id, agent id and secret are set.
     wecom_corp_id: str | None = None
     wecom_agent_id: int | None = Field(default=None, ge=1)

@@ -29,6 +29,7 @@ from safety.calendar import WorkCalendar
 from safety.cards import calendar_notice, delivery
 from safety.clearance import QuizRules
 from safety.config import Defaults
+from safety.daily_digest import send as daily_digest
 from safety.inspections import requirements
 from safety.reports import rechecks
 from safety.rounds import OpenedRound, Schedule
@@ -135,6 +136,7 @@ async def housekeeping(runtime: DutyRuntime) -> None:
         )
         await delivery.send_due(session, now=now, defaults=runtime.defaults, calendar=runtime.calendar)
         await shift_duties.send_due(session, now=now, defaults=runtime.defaults)
+    await daily_digest.run(runtime)  # after the transaction: the chart is drawn in a thread
     runtime.wake_dispatchers()
 
 
