@@ -19,8 +19,10 @@ def is_postgresql(session: AsyncSession) -> bool:
     return session.bind is not None and session.bind.dialect.name == "postgresql"
 
 
-def insert_ignoring_conflicts(session: AsyncSession, model: type, columns: list[str]) -> Any:
-    """INSERT … ON CONFLICT (columns) DO NOTHING for the session's backend (both support it)."""
+def insert_ignoring_conflicts(session: AsyncSession, model: type, columns: list[str] | None) -> Any:
+    """INSERT … ON CONFLICT (columns) DO NOTHING for the session's backend (both support it); `None`: a
+    conflict on any unique constraint is ignored (a row unique in two ways, both of which a racing insert
+    of the same row violates)."""
     insert = pg_insert if is_postgresql(session) else sqlite_insert
     return insert(model).on_conflict_do_nothing(index_elements=columns)
 

@@ -52,7 +52,9 @@ async def ensure_identity(session: AsyncSession, *, person_id: int, userid: str,
             col(ChatIdentity.person_id) != person_id,
         )
     )
-    statement = insert_ignoring_conflicts(session, ChatIdentity, ["person_id", "channel"]).values(
+    # two first messages at once insert the same row, unique by (person, channel) and by (channel,
+    # userid): either conflict means the other one made it
+    statement = insert_ignoring_conflicts(session, ChatIdentity, None).values(
         person_id=person_id,
         channel=CHANNEL,
         external_id=userid,
