@@ -15,14 +15,16 @@ $(STAMP): pyproject.toml
 install: $(STAMP) system-deps
 
 # Debian packages: fonts-noto-cjk (the Chinese font embedded in PDFs), poppler-utils (tests read PDFs back)
-# and chromium (the browser test; Playwright must not download its own browser). Installed where we run as
-# root on Debian; elsewhere the PDF code says which font it misses.
-SYSTEM_PACKAGES := fonts-noto-cjk poppler-utils chromium
+# chromium (the browser test; Playwright must not download its own browser) and libreoffice-calc-nogui (a test
+# opens the monthly export in LibreOffice headless). Installed where we run as root on Debian; elsewhere the
+# PDF code says which font it misses and the tests that need a missing program fail in CI.
+SYSTEM_PACKAGES := fonts-noto-cjk poppler-utils chromium libreoffice-calc-nogui
 system-deps:
 	@missing=""; \
 	[ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || missing="$$missing fonts-noto-cjk"; \
 	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
 	command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v soffice >/dev/null 2>&1 || missing="$$missing libreoffice-calc-nogui"; \
 	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
 		echo "installing Debian packages:$$missing"; \
