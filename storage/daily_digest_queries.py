@@ -79,21 +79,3 @@ async def unacknowledged_cards(session: AsyncSession, *, unit_ids: Iterable[str]
         .where(col(CardRecipient.unit_id).in_(list(unit_ids)), col(CardRecipient.read_at).is_(None))
     )
     return int((await session.exec(query)).one())
-
-
-async def hazards_since(
-    session: AsyncSession, *, unit_ids: Iterable[str], since: datetime
-) -> tuple[int, int]:
-    """Hazards of these units reported since `since`, and closed (销号) since then."""
-    units = list(unit_ids)
-    found = (
-        select(func.count())
-        .select_from(Report)
-        .where(Report.kind == "hazard", col(Report.unit_id).in_(units), col(Report.created_at) >= since)
-    )
-    closed = (
-        select(func.count())
-        .select_from(Report)
-        .where(Report.kind == "hazard", col(Report.unit_id).in_(units), col(Report.closed_at) >= since)
-    )
-    return int((await session.exec(found)).one()), int((await session.exec(closed)).one())

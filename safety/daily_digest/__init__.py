@@ -1,1 +1,2 @@
-"""The daily safety digest for safety officers and managers: figures, a chart, sending (issue 12)."""
+"""The daily safety digest and the Monday weekly summary for safety officers and managers: figures, charts,
+sending (issue 12)."""

@@ -1,7 +1,7 @@
 """The daily digest's figures for one leader's scope (the units they hold safety_officer or manager at, and
 every unit below): today's check-in rate by team, the last 14 days' rate, open hazards by age, overdue
-rectifications, the quiz clearance rate and unacknowledged cards; on Mondays also the past week's
-summary (mean check-in rate, hazards reported and closed).
+rectifications, the quiz clearance rate and unacknowledged cards. Last week's summary is a message of its own
+on Mondays (weekly.py).
 
 A team's rate is the people who answered its round over its active people (a team without a round that
 day — a day off — has no rate, not 0 %). Hazards' ages are whole days since they were reported."""
@@ -18,7 +18,6 @@ from storage import daily_digest_queries as dq
 from storage.models import Unit
 
 HISTORY_DAYS = 14
-WEEK_DAYS = 7
 AGE_BUCKETS = (3, 7)  # open hazards: under 3 days, 3–7 days, over 7 days
 
 
@@ -34,15 +33,6 @@ class TeamRate:
 
 
 @dataclass(frozen=True)
-class Week:
-    """The weekly summary in Monday's digest: the 7 days before today."""
-
-    rate: float | None  # the mean of the days with rounds
-    found: int  # hazards reported
-    closed: int  # hazards closed (销号)
-
-
-@dataclass(frozen=True)
 class Figures:
     scope: str  # the scope's name: its top units' names
     day: date
@@ -53,7 +43,6 @@ class Figures:
     cleared: int
     people: int
     unacknowledged: int
-    week: Week | None = None  # on Mondays: the past 7 days
 
     @property
     def clearance(self) -> float:
@@ -115,11 +104,6 @@ async def gather(
         (d, min(1.0, answered[d] / expected[d]) if expected.get(d) else None)
         for d in (first + timedelta(days=i) for i in range(HISTORY_DAYS))
     )
-    week: Week | None = None
-    if day.weekday() == 0:  # Monday
-        rates = [r for d, r in history[-1 - WEEK_DAYS : -1] if r is not None]
-        found, closed = await dq.hazards_since(session, unit_ids=scope, since=now - timedelta(days=WEEK_DAYS))
-        week = Week(sum(rates) / len(rates) if rates else None, found, closed)
     ages = [0, 0, 0]
     overdue = 0
     for reported_at, deadline, _state in await dq.open_hazards(session, unit_ids=scope):
@@ -137,5 +121,4 @@ async def gather(
         cleared=sum(c for _, c in (counts.get(u, (0, 0)) for u in scope)),
         people=sum(n for n, _ in (counts.get(u, (0, 0)) for u in scope)),
         unacknowledged=await dq.unacknowledged_cards(session, unit_ids=scope),
-        week=week,
     )

@@ -6,16 +6,14 @@ below (safety/daily_digest/figures.py) and the chart as a photo (chart.py, writt
 
 Three steps so the chart is never drawn inside a transaction nor on the event loop: `due` reads who has
 no digest today yet and their figures; `chart.write` runs in a thread; `send_due` writes the outbox rows
-(key daily:<date>:<person>, idempotent: a second pass, or another process, writes nothing)."""
+(key daily:<date>:<person>, idempotent: a second pass, or another process, writes nothing).
+The same run then sends Monday's weekly summary (weekly_send.py), at the same time of day."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,18 +21,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from safety import outbox
 from safety.config import Defaults
-from safety.daily_digest import chart
-from safety.daily_digest.figures import Figures, gather, top_units
+from safety.daily_digest import chart, weekly_send
+from safety.daily_digest.figures import Figures, gather
+from safety.daily_digest.leaders import DIGEST_AT, ROLES, at_digest_time, file_name
+from safety.daily_digest.steps import read_draw_write
 from safety.outbox import Envelope
-from safety.roles import Role
 from safety.views import Attachment, Line, Text, View
 from storage import daily_digest_queries as dq
-from storage import org_queries as oq
 
-logger = logging.getLogger(__name__)
-DIGEST_AT = "17:30"  # the default; SAFETYBOT_DIGEST_AT reaches runs as Services.digest_at
-ROLES = (Role.SAFETY_OFFICER.value, Role.MANAGER.value)
 FOLDER = "digests"
+__all__ = ["DIGEST_AT", "ROLES", "Due", "due", "key_of", "run", "run_daily", "send_due", "view_of"]
 
 
 @dataclass(frozen=True)
@@ -51,40 +47,25 @@ def key_of(day: date, person_id: int) -> str:
     return f"daily:{day.isoformat()}:{person_id}"
 
 
-def _at(text: str) -> time:
-    hours, minutes = text.split(":")
-    return time(int(hours), int(minutes))
-
-
 async def due(
     session: AsyncSession, *, now: datetime, defaults: Defaults, digest_at: str = DIGEST_AT
 ) -> list[Due]:
     """The leaders whose digest time has come today and who have none yet, with their figures (reads)."""
-    leaders = await dq.leader_units(session, roles=ROLES)
-    if not leaders:
-        return []
-    units = await oq.all_units(session)
-    by_id = {u.id: u for u in units}
-    at = _at(digest_at)
-    candidates: list[tuple[int, date, list[str]]] = []
-    for person_id, held in sorted(leaders.items()):
-        tops = top_units(units, held)
-        zone = defaults.zone(by_id[tops[0]].timezone if tops and tops[0] in by_id else None)
-        local = now.astimezone(zone)
-        if local.time() >= at:
-            candidates.append((person_id, local.date(), tops))
-    known = await dq.known_keys(session, keys=[key_of(d, p) for p, d, _ in candidates])
+    units, candidates = await at_digest_time(session, now=now, defaults=defaults, digest_at=digest_at)
+    known = await dq.known_keys(session, keys=[key_of(c.day, c.person_id) for c in candidates])
     found: list[Due] = []
     shared: dict[tuple[date, tuple[str, ...]], Figures] = {}  # leaders of the same units share figures
-    for person_id, day, tops in candidates:
-        key = key_of(day, person_id)
+    for leader in candidates:
+        key = key_of(leader.day, leader.person_id)
         if key in known:
             continue
-        scope = (day, tuple(tops))
+        scope = (leader.day, leader.tops)
         if scope not in shared:
-            shared[scope] = await gather(session, units=units, tops=tops, day=day, now=now)
-        name = re.sub(r"[^A-Za-z0-9_-]", "_", "+".join(tops))[:80] or "scope"
-        found.append(Due(person_id, key, shared[scope], f"{FOLDER}/{day.isoformat()}/{name}.png"))
+            shared[scope] = await gather(
+                session, units=units, tops=list(leader.tops), day=leader.day, now=now
+            )
+        path = f"{FOLDER}/{leader.day.isoformat()}/{file_name(leader.tops)}.png"
+        found.append(Due(leader.person_id, key, shared[scope], path))
     return found
 
 
@@ -112,9 +93,6 @@ def view_of(item: Due) -> View:
         Text("daily_digest.clearance", cleared=f.cleared, people=f.people, rate=_percent(f.clearance)),
         Text("daily_digest.unacknowledged", count=f.unacknowledged),
     ]
-    if f.week is not None:
-        rate = "—" if f.week.rate is None else _percent(f.week.rate)
-        lines.append(Text("daily_digest.week", rate=rate, found=f.week.found, closed=f.week.closed))
     return View(tuple(lines), files=(Attachment("photo", name="digest.png", path=item.chart_path),))
 
 
@@ -133,17 +111,10 @@ async def send_due(session: AsyncSession, items: Sequence[Due], *, now: datetime
 
 
 async def run(runtime: Any) -> int:
-    """Housekeeping's step: read (short transaction), draw in a thread, write the outbox (another)."""
-    now: datetime = runtime.now()
-    digest_at: str = getattr(runtime, "digest_at", DIGEST_AT)
-    async with runtime.reading() as session:
-        items = await due(session, now=now, defaults=runtime.defaults, digest_at=digest_at)
-    if not items:
-        return 0
-    try:
-        await asyncio.to_thread(render, items, Path(getattr(runtime, "data_dir", "data")))
-    except Exception:  # no font, a full disk: housekeeping goes on; the next minute tries again
-        logger.exception("daily digest: drawing %s charts failed", len(items))
-        return 0
-    async with runtime.session(background=True) as session:
-        return await send_due(session, items, now=now, defaults=runtime.defaults)
+    """Housekeeping's step: today's digests, then (on Mondays) last week's summaries; returns the rows."""
+    return await run_daily(runtime) + await weekly_send.run(runtime)
+
+
+async def run_daily(runtime: Any) -> int:
+    """Read (short transaction), draw in a thread, write the outbox (another): safety.daily_digest.steps."""
+    return await read_draw_write(runtime, what="daily digest", due=due, render=render, send_due=send_due)

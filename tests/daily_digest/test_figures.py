@@ -139,16 +139,14 @@ def test_scope_and_top_units_follow_the_tree() -> None:
     assert top_units(units, ["c", "a"]) == ["a"]
 
 
-async def test_monday_adds_the_past_week_and_other_days_do_not(db: Database) -> None:
+async def test_mondays_daily_digest_leaves_last_week_to_the_weekly_summary(db: Database) -> None:
+    """Last week's figures moved into a message of their own (weekly_send.py): the daily one has none."""
     await seed(db)
     monday, at = DAY + timedelta(days=3), NOW + timedelta(days=3)
     async with db.session() as session:
         units = await oq.all_units(session)
-        friday = await gather(session, units=units, tops=["proj-pulang"], day=DAY, now=NOW)
         f = await gather(session, units=units, tops=["proj-pulang"], day=monday, now=at)
-    assert friday.week is None
-    assert f.week is not None
-    assert f.week.rate == 0.75  # the mean of 11-27 (75 %), 11-26 (100 %), 11-24 (50 %)
-    assert (f.week.found, f.week.closed) == (1, 0)  # H1 (11-26); H2 was reported 8 days before
     lines = send.view_of(send.Due(1, "k", f, "digests/x.png")).lines
-    assert any(getattr(line, "key", "") == "daily_digest.week" for line in lines)
+    keys = [getattr(line, "key", "") for line in lines]
+    assert keys[0] == "daily_digest.title" and not any(key.startswith("weekly.") for key in keys)
+    assert "daily_digest.week" not in keys
