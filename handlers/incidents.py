@@ -1,5 +1,5 @@
-"""/tasks (my rectification tasks), /incidents [NUMBER] (open reports in my scope, or one report's history)
-and /pending (everything that waits on me).
+"""/tasks (my rectification tasks) and /incidents [NUMBER] (open reports in my scope, or one report's
+history); /pending lives in handlers/pending.py.
 
 Every list is read fresh at the command and at every filter or page press; a press is re-authorised
 (the presser may still read /incidents) and only says which page and filter to draw. A report outside the
@@ -73,39 +73,11 @@ async def tasks_command(update: Update, context: BotContext) -> None:
     await _reply(update, context, views.tasks_view(found))
 
 
-async def _pending_page(context: BotContext, page: int) -> View:
-    assert context.actor is not None
-    async with context.runtime.reading() as session:
-        items = await listing.pending(session, context.actor, now=context.now, defaults=context.defaults)
-    shown, page, pages = listing.page_of(items, page)
-    return views.pending_view(shown, total=len(items), page=page, pages=pages)
-
-
-async def pending_command(update: Update, context: BotContext) -> None:
-    """/pending: everything that waits on me now, oldest first, paged."""
-    await _reply(update, context, await _pending_page(context, 0))
-
-
-async def pending_pressed(update: Update, context: BotContext, arg: str) -> None:
-    """A page button of /pending: redraw that page as things are now."""
-    query = update.callback_query
-    assert query is not None
-    page = views.parse_page(arg)
-    if page is None:
-        await refuse(update, context, "access.button_invalid")
-        return
-    view = await _pending_page(context, page)
-    await query.answer()
-    await edit(query, view_for(context, view))
-
-
 COMMANDS: dict[str, Any] = {
     "tasks": tasks_command,
     "incidents": incidents_command,
-    "pending": pending_command,
 }
 STEPS: dict[tuple[str, str], Any] = {}
 ROUTES: dict[str, Any] = {
     views.INCIDENTS: incidents_pressed,
-    views.PENDING: pending_pressed,
 }

@@ -1,21 +1,20 @@
-"""The views of /incidents, /tasks and /pending: the lists with their filter and page buttons.
+"""The views of /incidents and /tasks: the lists with their filter and page buttons.
 
 /incidents buttons carry `<kind code><state code><page>` (e.g. `h-0`: hazards, any state, first page) under
-action `ic`; /pending pages carry the page number under `pd`. Both are read again at the press: the button
-says only which page and filter to draw, never what is on it."""
+action `ic`, read again at the press: the button says only which page and filter to draw, never what is on
+it. (/pending: handlers/pending.py.)"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from safety.reports.history import count_lines, history_lines, state_text
-from safety.reports.listing import IncidentsPage, PendingItem, Readable, Task
+from safety.reports.listing import IncidentsPage, Readable, Task
 from safety.reports.routing import kind_text
-from safety.reports.rules import ASSIGN, Kind, State
+from safety.reports.rules import Kind, State
 from safety.views import Action, Line, Text, View
 
 INCIDENTS = "ic"
-PENDING = "pd"
 ANY = "-"
 KIND_CODES: dict[str, str | None] = {
     ANY: None,
@@ -49,10 +48,6 @@ def parse_incidents_arg(arg: str) -> tuple[str | None, str | None, int] | None:
     if not page.isdigit() or len(page) > PAGE_DIGITS:
         return None
     return KIND_CODES[arg[0]], STATE_CODES[arg[1]], int(page)
-
-
-def parse_page(arg: str) -> int | None:
-    return int(arg) if arg.isdigit() and len(arg) <= PAGE_DIGITS else None
 
 
 def _label(text: Text, selected: bool) -> Text:
@@ -105,24 +100,3 @@ def tasks_view(tasks: Sequence[Task]) -> View:
     if not tasks:
         return View((Text("tasks.none"),))
     return View((Text("tasks.title", count=len(tasks)), *(t.line for t in tasks)))
-
-
-def pending_view(items: Sequence[PendingItem], *, total: int, page: int, pages: int) -> View:
-    """One page of what waits on me, with `指派` for the reports on it that wait for assignment."""
-    if not total:
-        return View((Text("pending.none"),))
-    lines: list[Line] = [Text("pending.title", count=total, page=page + 1, pages=pages)]
-    lines += [item.line for item in items]
-    actions: list[tuple[Action, ...]] = [
-        (Action(Text("pending.assign_button", number=item.number or ""), ASSIGN, str(item.report_id)),)
-        for item in items
-        if item.what == "assign" and item.report_id is not None
-    ]
-    nav: list[Action] = []
-    if page > 0:
-        nav.append(Action(Text("flows.prev_page"), PENDING, str(page - 1)))
-    if page + 1 < pages:
-        nav.append(Action(Text("flows.next_page"), PENDING, str(page + 1)))
-    if nav:
-        actions.append(tuple(nav))
-    return View(tuple(lines), tuple(actions))

@@ -1,16 +1,24 @@
-"""/status for leaders: their units' roster and binding picture, with a member list per unit."""
+"""/status for leaders, over every duty kind in their units: today's check-in rounds and inspections, open
+reports by kind and state with overdue rectifications, reminder cards not yet acknowledged, today's duty
+shifts, quiz clearance, and the roster's binding picture with a member list per unit. One message: the
+parts cap their lists (safety/status_picture.py) and the whole is cut to Telegram's limit."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from telegram import Update
+from telegram.constants import MessageLimit
 
 from handlers.context import BotContext
 from handlers.render import button_data, inline, role_names
-from safety import duty_status, quiz_stats, roster_status
+from safety import duty_status, quiz_stats, roster_status, status_picture
 from safety.access import may_run
 from safety.inspections import inspections
+from safety.views import render_line, render_text
 
 MAX_UNIT_BUTTONS = 30
+ELLIPSIS = "…"
 
 
 async def status_command(update: Update, context: BotContext) -> None:
@@ -25,13 +33,23 @@ async def status_command(update: Update, context: BotContext) -> None:
         today = await duty_status.today_of(
             session, actor=context.actor, now=context.now, defaults=context.defaults
         )
+        units = await roster_status.scope_units(session, actor=context.actor)
         inspected = await inspections.todays_counts(
-            session,
-            actor=context.actor,
-            units=await roster_status.scope_units(session, actor=context.actor),
-            now=context.now,
-            defaults=context.defaults,
+            session, actor=context.actor, units=units, now=context.now, defaults=context.defaults
         )
+        kinds = [
+            *await status_picture.report_lines(
+                session, units=units, now=context.now, defaults=context.defaults
+            ),
+            *await status_picture.card_lines(session, units=units),
+            *await status_picture.shift_lines(
+                session,
+                units=units,
+                day=date.fromisoformat(today),
+                now=context.now,
+                defaults=context.defaults,
+            ),
+        ]
     if not rows:
         await update.effective_message.reply_text(context.text("status.none"))
         return
@@ -40,13 +58,19 @@ async def status_command(update: Update, context: BotContext) -> None:
     lines.append(
         context.text("inspect.status_line", inspections=inspected.inspections, hazards=inspected.hazards)
     )
+    lines += ["", *(render_line(line, context.language) for line in kinds)]
     lines += ["", *_quiz_lines(context, quiz), "", context.text("status.title", date=today)]
     lines += [context.text("status.unit_line", name=r.name, total=r.total, bound=r.bound) for r in rows]
     buttons = [
         [(context.text("status.show_members", unit=r.name), button_data(context, action="st", arg=r.unit_id))]
         for r in rows[:MAX_UNIT_BUTTONS]
     ]
-    await update.effective_message.reply_text("\n".join(lines), reply_markup=inline(buttons))
+    await update.effective_message.reply_text(_within_limit("\n".join(lines)), reply_markup=inline(buttons))
+
+
+def _within_limit(text: str) -> str:
+    limit = MessageLimit.MAX_TEXT_LENGTH
+    return text if len(text) <= limit else text[: limit - len(ELLIPSIS)] + ELLIPSIS
 
 
 def _quiz_lines(context: BotContext, quiz: quiz_stats.QuizPicture) -> list[str]:
@@ -71,7 +95,6 @@ def _quiz_lines(context: BotContext, quiz: quiz_stats.QuizPicture) -> list[str]:
 
 
 def _round_lines(context: BotContext, rounds: list[duty_status.RoundStatus]) -> list[str]:
-    sep = context.text("digest.name_separator")
     lines = []
     for r in rounds:
         counts = {
@@ -82,7 +105,8 @@ def _round_lines(context: BotContext, rounds: list[duty_status.RoundStatus]) -> 
             names = getattr(r, label)
             if names:
                 label_text = context.text(f"status.label_{label}")
-                lines.append(context.text("status.names_line", label=label_text, names=sep.join(names)))
+                shown = render_text(status_picture.capped(names), context.language)
+                lines.append(context.text("status.names_line", label=label_text, names=shown))
     return lines
 
 

@@ -1,7 +1,7 @@
 """Reading reports in chat through the sandbox, on both databases: /incidents lists the open reports of the
 reader's scope only, oldest first, with filters and pages and the found / fixed / re-checked counts;
 /incidents NUMBER shows a report's history within scope and "not found" outside it; /tasks and /pending
-show what waits on a responsible person and on an officer (with 指派 for reports to assign); a worker with
+show what waits on a responsible person and on an officer (with 整改完成, 指派 and 通过 / 驳回); a worker with
 nothing is told so; forged, someone else's and no-longer-allowed buttons are refused; readers at the
 moment a report changes state get consistent answers."""
 
@@ -39,6 +39,11 @@ def numbers(message: dict[str, Any]) -> list[str]:
 
 def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
     return [b for row in (message.get("reply_markup") or {}).get("inline_keyboard", []) for b in row]
+
+
+def item_button(n: int, label: str) -> str:
+    """A /pending button: the item's number on the page, then the original message's label."""
+    return zh("pending.item_button", n=n, label=label)
 
 
 def data_of(message: dict[str, Any], label: str) -> str:
@@ -199,22 +204,30 @@ async def test_tasks_and_pending_for_the_responsible_person_the_officer_and_a_wo
         mine = await say(bot, "E1002", "/pending", PENDING)
         lines = body(mine).splitlines()
         assert lines[0] == "📌 待我处理（3 项，第 1/1 页，最早的在前）"
-        assert lines[1].startswith(late.number) and lines[2].startswith(done.number)
+        assert lines[1].startswith(f"1. {late.number}") and lines[2].startswith(f"2. {done.number}")
         assert (
-            lines[3] == "十条禁令考试｜爆破班｜截止 11-27 06:30（⚠️已超时）"
+            lines[3] == "3. 十条禁令考试｜爆破班｜截止 11-27 06:30（⚠️已超时）"
         )  # the overdue task is not listed twice
-        assert not buttons(mine)
+        # 整改完成 for the task still with him (the submitted one waits for the verifier); the quiz's start
+        assert [b["text"] for b in buttons(mine)] == [
+            item_button(1, zh("rectify.done_button")),
+            item_button(3, zh("pending.quiz_start")),
+        ]
 
         officers = await say(bot, "S0001", "/pending", PENDING)
         lines = body(officers).splitlines()
         assert lines[0].startswith("📌 待我处理（2 项")
-        assert lines[1].startswith(f"待指派：{fresh.number}｜隐患｜待指派｜3 小时前")
-        assert lines[2].startswith(f"待验收：{done.number}｜隐患｜待验收")
+        assert lines[1].startswith(f"1. 待指派：{fresh.number}｜隐患｜待指派｜3 小时前")
+        assert lines[2].startswith(f"2. 待验收：{done.number}｜隐患｜待验收")
         assert elsewhere.number not in body(officers) and late.number not in body(officers)
-        [assign_button] = buttons(officers)
-        assert assign_button["text"] == f"📝 指派 {fresh.number}"
+        assign_button, accept, reject = buttons(officers)
+        assert assign_button["text"] == item_button(1, f"📝 指派 {fresh.number}")
+        assert [accept["text"], reject["text"]] == [
+            item_button(2, zh("rectify.accept_button")),
+            item_button(2, zh("rectify.reject_button")),
+        ]
         decoded = callbacks.decode(SECRET, person_id=officer, data=assign_button["callback_data"])
-        assert decoded is not None and (decoded.action, decoded.arg) == ("ra", str(fresh.id))
+        assert decoded is not None and (decoded.action, decoded.arg) == ("pa", f"0.ra.{fresh.id}")
 
         other = await say(bot, "S0201", "/pending", PENDING)
         assert numbers(other) == [elsewhere.number]
@@ -248,8 +261,11 @@ async def test_pending_pages_and_readers_while_a_report_changes(db: Database) ->
         first = await say(bot, "S0001", "/pending", PENDING)
         assert body(first).startswith("📌 待我处理（11 项，第 1/2 页")
         assert numbers(first) == [checked.number] + [r.number for r in waiting[:7]]
-        assert [b["text"] for b in buttons(first)] == [f"📝 指派 {r.number}" for r in waiting[:7]] + [
-            zh("flows.next_page")
+        assert [b["text"] for b in buttons(first)] == [
+            item_button(1, zh("rectify.accept_button")),
+            item_button(1, zh("rectify.reject_button")),
+            *(item_button(n, f"📝 指派 {r.number}") for n, r in enumerate(waiting[:7], start=2)),
+            zh("flows.next_page"),
         ]
         second = await press(bot, "S0001", first, zh("flows.next_page"))
         assert numbers(second) == [r.number for r in waiting[7:]] and "第 2/2 页" in body(second)
