@@ -27,8 +27,10 @@ from handlers import (
     obligations,
     onboarding,
     onduty,
+    pending,
     prohibitions,
     quiz,
+    record,
     rectify,
     report_flow,
     status,
@@ -51,6 +53,8 @@ FEATURES = (
     card_lessons,
     onduty,
     channel,
+    pending,
+    record,
 )
 
 

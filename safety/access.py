@@ -35,6 +35,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("pending", ANYONE_BOUND, True),
     Command("onduty", ANYONE_BOUND, True),  # 值班表: who is on duty now
     Command("status", LEADER_ROLES, True),
+    Command("record", LEADER_ROLES, True),  # 履职记录: my own duty record this month
     Command("incidents", frozenset({Role.SAFETY_OFFICER, Role.MANAGER}), True),
     Command("inspect", frozenset({Role.SAFETY_OFFICER, Role.TEAM_LEADER}), True),
     Command("violation", frozenset({Role.TEAM_LEADER, Role.SAFETY_OFFICER}), True),
