@@ -14,6 +14,7 @@ import typer
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli_cards import import_cards_command
+from bot.cli_duties import import_duties_command
 from bot.cli_categories import import_categories_command
 from bot.cli_checklists import import_checklists_command
 from bot.cli_clear import clear_command
@@ -146,6 +147,7 @@ import_app.command("locations")(import_locations_command)
 import_app.command("checklists")(import_checklists_command)
 import_app.command("cards")(import_cards_command)
 import_app.command("shifts")(import_shifts_command)
+import_app.command("duties")(import_duties_command)
 app.add_typer(import_app, name="import")
 app.command("clear")(clear_command)
 app.command("export")(export_command)

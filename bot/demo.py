@@ -20,6 +20,7 @@ from safety.imports.questions_model import BankReport
 from safety.imports.questions_service import import_questions_file
 from safety.imports.results import ImportReport
 from safety.imports.service import import_org_file
+from safety.imports.duties_file import DutiesReport, import_duties_file
 from safety.imports.shifts_file import import_shifts_file
 from safety.shifts.replace import ShiftsReport
 from storage import card_rule_queries as crq
@@ -127,4 +128,7 @@ async def _load_cards_and_shifts(session: AsyncSession, settings: Settings) -> N
     )
     if not isinstance(shifts, ShiftsReport):
         raise RuntimeError(f"demo duty roster rejected: {shifts}")
-    logger.info("loaded the sample card calendar and the demo duty roster")
+    duties = await import_duties_file(session, examples_dir() / "duties.yaml", now=now, channel="sandbox")
+    if not isinstance(duties, DutiesReport):
+        raise RuntimeError(f"demo duty list rejected: {duties}")
+    logger.info("loaded the sample card calendar, the demo duty roster and the sample duty list")

@@ -15,6 +15,7 @@ from storage.models.duty import (
     Round,
     SendShare,
 )
+from storage.models.duty_lists import DutyItem
 from storage.models.org import (
     AuditEntry,
     BindFailure,
@@ -58,6 +59,7 @@ __all__ = [
     "Digest",
     "DigestEntry",
     "DigestRecipient",
+    "DutyItem",
     "DutyShift",
     "Inspection",
     "InspectionResult",
