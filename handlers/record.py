@@ -17,6 +17,7 @@ from handlers.context import BotContext
 from handlers.record_views import MONTH_ACTION, month_name, record_view
 from handlers.render import view_for
 from safety.access import may_run
+from safety.duties.record import duty_record
 from safety.export.period import ExportError, Month, parse_month
 from safety.leader_record.figures import record_of, this_month
 from safety.views import View, render_text
@@ -38,7 +39,10 @@ async def _view(context: BotContext, month: Month | None) -> View | str:
         record = await record_of(
             session, person_id=pid, month=wanted, now=context.now, defaults=context.defaults
         )
-    return record_view(record, now=context.now, current=current)
+        duties = await duty_record(
+            session, person_id=pid, month=wanted, defaults=context.defaults, now=context.now
+        )
+    return record_view(record, now=context.now, current=current, duties=duties)
 
 
 async def record_command(update: Update, context: BotContext) -> None:

@@ -18,6 +18,7 @@ from safety.views import Action, Join, Line, Text, View
 
 MONTH_ACTION = "rcm"  # button: arg = the month to show, YYYY-MM
 RECENT_SHOWN = 5
+DUTIES_SHOWN = 8  # duty lines of the 责任清单; the rest are counted
 
 
 def month_arg(month: Month) -> str:
@@ -83,16 +84,53 @@ def _title(status: Any) -> str:
 
 
 def duty_lines(statuses: Sequence[Any]) -> list[Line]:
-    """The hook for the 责任清单 (safety/duties/record.py's `duty_record`): one line of how many listed
-    duties are met this month and which are not, for any objects with `.missing` (the periods missed: a
-    duty with none is met) and a title (`.title`, or `.duty.title`); nothing when no duties are listed."""
+    """The 责任清单 part (safety/duties/record.py's `duty_record`): how many listed duties are met this
+    month, then a line per duty (the first DUTIES_SHOWN) with its frequency, periods met of those due and the
+    periods missing or still in progress. Works for any objects with `.missing` (the periods missed: a duty
+    with none is met) and a title (`.title`, or `.duty.title`); nothing when no duties are listed."""
     if not statuses:
         return []
     unmet = tuple(_title(s) for s in statuses if s.missing)
     met, total = len(statuses) - len(unmet), len(statuses)
-    if not unmet:
-        return [Text("record.duties", met=met, total=total)]
-    return [Text("record.duties_missing", met=met, total=total, missing=Join(unmet))]
+    lines: list[Line] = [
+        Text("record.duties", met=met, total=total)
+        if not unmet
+        else Text("record.duties_missing", met=met, total=total, missing=Join(unmet))
+    ]
+    detailed = [s for s in statuses if hasattr(s, "periods") and hasattr(s, "duty")]
+    lines += [_duty_line(s) for s in detailed[:DUTIES_SHOWN]]
+    if len(detailed) > DUTIES_SHOWN:
+        lines.append(Text("record.duty_more", count=len(detailed) - DUTIES_SHOWN))
+    return lines
+
+
+def _duty_line(status: Any) -> Text:
+    duty = status.duty
+    open_periods = [p for p in status.periods if p.state in ("missing", "in_progress")]
+    notes = tuple(
+        Text(
+            "duties.missing_none"
+            if p.state == "missing" and p.count == 0
+            else ("duties.missing_short" if p.state == "missing" else "duties.in_progress"),
+            period=Text(f"duties.period.{p.period.every}", **p.period.label_params()),
+            count=p.count,
+            times=p.needed,
+        )
+        for p in open_periods
+    )
+    outside = any(p.state == "outside" for p in status.periods)
+    shown = Text("duties.outside") if outside else (Join(notes, sep="duties.separator") if notes else None)
+    params = {
+        "title": duty.title,
+        "frequency": Text(f"duties.every.{duty.every}", times=duty.times),
+        "met": status.met,
+        "due": status.due,
+    }
+    return (
+        Text("record.duty_line", **params)
+        if shown is None
+        else Text("record.duty_line_notes", notes=shown, **params)
+    )
 
 
 def record_view(record: LeaderRecord, *, now: datetime, current: Month, duties: Sequence[Any] = ()) -> View:

@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 from sqlmodel import col, update
 
+from safety.imports.duties_file import import_duties
+from safety.imports.results import ImportRejected
 from safety.texts import t
 from storage.db import Database
 from storage.models import OutboxMessage, Person
@@ -193,3 +195,29 @@ async def test_someone_elses_actions_are_not_mine(bot: tuple[Harness, Played]) -
     )
     assert zh("record.group.verify") not in text and zh("record.group.leave") not in text
     assert zh("record.group.accidents") not in text and zh("record.group.shifts") not in text
+
+
+DUTIES = """
+source: 测试清单
+duties:
+  - {id: so-verify, person: S0001, title: 隐患整改复查验收销号, frequency: 每月1次,
+     evidence: hazards_verified}
+  - {id: so-weekly, person: S0001, title: 每周带班检查一次, frequency: 每周1次, evidence: inspections}
+"""
+
+
+async def test_the_duty_list_stands_beside_the_record(bot: tuple[Harness, Played], db: Database) -> None:
+    """The 责任清单's duties for 王五: the month's one verification meets its duty already, the weekly check
+    (no inspection on record) is missing for the weeks already over, the running week is in progress."""
+    harness, _ = bot
+    async with db.session() as session:
+        report = await import_duties(session, DUTIES, now=READ_AT)
+    assert not isinstance(report, ImportRejected)
+    lines = str((await record(harness, LEADER))["text"]).split("\n")
+    assert zh("record.duties_missing", met=1, total=2, missing="每周带班检查一次") in lines
+    verify = next(line for line in lines if "隐患整改复查验收销号" in line)
+    assert verify == "  · 隐患整改复查验收销号（每月1次）：1/1 期达标"  # met, though November runs on
+    weekly = next(line for line in lines if line.startswith("  · 每周带班检查一次"))
+    assert "（每周1次）：0/3 期达标" in weekly  # W45, W46, W47 over by 11-28; W48 runs on
+    assert zh("duties.missing_none", period="第45周") in weekly
+    assert zh("duties.in_progress", period="第48周", count=0, times=1) in weekly
