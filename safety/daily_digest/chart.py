@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 import matplotlib
 
@@ -25,6 +27,16 @@ from safety.pdf_font import font_path
 from safety.texts import t
 
 LANGUAGE = "zh-CN"  # the chart is one image for everyone in the scope: Chinese users first
+MAX_BARS = 12  # more team names than this on one axis blur into a band: the lowest rates are drawn
+T = TypeVar("T")
+
+
+def lowest(teams: Sequence[T], rate: Callable[[T], float]) -> list[T]:
+    """The teams drawn as bars: all of them, or the MAX_BARS with the lowest rate (in their order)."""
+    if len(teams) <= MAX_BARS:
+        return list(teams)
+    keep = set(sorted(range(len(teams)), key=lambda n: (rate(teams[n]), n))[:MAX_BARS])
+    return [team for n, team in enumerate(teams) if n in keep]
 
 
 @cache
@@ -41,6 +53,7 @@ def labels(figures: Figures) -> list[str]:
     return [
         _t("chart_title", scope=figures.scope, day=figures.day.isoformat()),
         _t("chart_today"),
+        _t("chart_lowest", shown=MAX_BARS, total=len(figures.teams)),
         _t("chart_history"),
         _t("chart_rate_axis"),
         _t("chart_no_rounds"),
@@ -61,10 +74,12 @@ def render(figures: Figures) -> bytes:
         axes.set_ylim(0, 105)
         axes.set_yticks(ticks, [f"{p}%" for p in ticks], fontproperties=prop)
         axes.set_ylabel(_t("chart_rate_axis"), fontproperties=prop)
-    today.set_title(_t("chart_today"), fontproperties=prop)
-    if figures.teams:
-        names = [team.name for team in figures.teams]
-        today.bar(range(len(names)), [team.rate * 100 for team in figures.teams], color="#2e7d32")
+    teams = lowest(figures.teams, lambda team: team.rate)
+    shown = _t("chart_lowest", shown=len(teams), total=len(figures.teams))
+    today.set_title(_t("chart_today") if len(teams) == len(figures.teams) else shown, fontproperties=prop)
+    if teams:
+        names = [team.name for team in teams]
+        today.bar(range(len(names)), [team.rate * 100 for team in teams], color="#2e7d32")
         today.set_xticks(range(len(names)), names, fontproperties=prop, rotation=20)
     else:
         today.set_xticks([])

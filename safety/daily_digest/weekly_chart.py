@@ -16,7 +16,7 @@ matplotlib.use("Agg")
 
 from matplotlib.figure import Figure
 
-from safety.daily_digest.chart import font
+from safety.daily_digest.chart import MAX_BARS, font, lowest
 from safety.daily_digest.weekly import WeekFigures
 from safety.texts import t
 
@@ -45,6 +45,7 @@ def labels(figures: WeekFigures) -> list[str]:
         _title(figures),
         _t("chart_week"),
         _t("chart_before"),
+        _t("chart_lowest", shown=MAX_BARS, total=len(figures.teams)),
         _t("chart_rate_axis"),
         _t("chart_no_rounds"),
         *(team.name for team in figures.teams),
@@ -57,28 +58,32 @@ def render(figures: WeekFigures) -> bytes:
     prop = font()
     fig = Figure(figsize=SIZE, dpi=100)
     axes = fig.subplots()
-    axes.set_title(_title(figures), fontproperties=prop)
+    teams = lowest(figures.teams, lambda team: team.rate)
+    title = _title(figures)
+    if len(teams) < len(figures.teams):
+        title += "\n" + _t("chart_lowest", shown=len(teams), total=len(figures.teams))
+    axes.set_title(title, fontproperties=prop)
     ticks = list(range(0, 101, 20))
     axes.set_ylim(0, 122)  # room above 100 % for the legend
     axes.set_yticks(ticks, [f"{p}%" for p in ticks], fontproperties=prop)
     axes.set_ylabel(_t("chart_rate_axis"), fontproperties=prop)
-    if figures.teams:
-        places = range(len(figures.teams))
+    if teams:
+        places = range(len(teams))
         axes.bar(
             [x - WIDTH / 2 for x in places],
-            [team.rate * 100 for team in figures.teams],
+            [team.rate * 100 for team in teams],
             WIDTH,
             color="#2e7d32",
             label=_t("chart_week"),
         )
         axes.bar(
             [x + WIDTH / 2 for x in places],
-            [(team.before or 0.0) * 100 for team in figures.teams],
+            [(team.before or 0.0) * 100 for team in teams],
             WIDTH,
             color="#a5d6a7",
             label=_t("chart_before"),
         )
-        axes.set_xticks(list(places), [team.name for team in figures.teams], fontproperties=prop, rotation=20)
+        axes.set_xticks(list(places), [team.name for team in teams], fontproperties=prop, rotation=20)
         axes.legend(prop=prop, loc="upper right", ncols=2)
     else:
         axes.set_xticks([])

@@ -74,3 +74,17 @@ def test_the_font_check_fails_on_a_character_outside_the_font() -> None:
 
 def test_the_chart_uses_the_cjk_font_file() -> None:
     assert chart.font().get_file() == str(font_path())
+
+
+def test_a_scope_of_many_teams_draws_the_lowest_rates_only() -> None:
+    """A branch of 100 teams: 100 names on one axis are unreadable, so the 12 lowest rates are drawn, in
+    their order, and the panel says how many of how many."""
+    teams = tuple(TeamRate(f"{n:03d}班", answered=(n * 37) % 10, expected=10) for n in range(100))
+    drawn = chart.lowest(teams, lambda team: team.rate)
+    assert len(drawn) == chart.MAX_BARS
+    assert max(t.rate for t in drawn) <= min(t.rate for t in teams if t not in drawn)
+    assert [teams.index(t) for t in drawn] == sorted(teams.index(t) for t in drawn)
+    assert chart.lowest(teams[:5], lambda team: team.rate) == list(teams[:5])
+    png = chart.render(figures(teams))
+    assert Image.open(io.BytesIO(png)).format == "PNG"
+    assert "签到率最低的 12 个班组（共 100 个）" in chart.labels(figures(teams))
