@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import escalation_tick, fanout, morning, rush
+from benchmarks import daily_digest, escalation_tick, export_month, fanout, morning, rush
 
 BENCHMARKS = {
     "morning": morning.main,
     "fanout": fanout.main,
     "rush": rush.main,
     "escalation": escalation_tick.main,
+    "export_month": export_month.main,
+    "daily_digest": daily_digest.main,
 }
 
 
