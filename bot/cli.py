@@ -14,10 +14,10 @@ import typer
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli_cards import import_cards_command
-from bot.cli_duties import import_duties_command
 from bot.cli_categories import import_categories_command
 from bot.cli_checklists import import_checklists_command
 from bot.cli_clear import clear_command
+from bot.cli_duties import import_duties_command
 from bot.cli_export import export_command
 from bot.cli_import import import_app
 from bot.cli_locations import import_locations_command, qr_command

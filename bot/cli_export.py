@@ -1,43 +1,42 @@
 """`safetybot export --month YYYY-MM --out FILE [--unit UNIT] [--format xlsx|csv]`: the monthly record.
 
-Writes the sheets of safety.export.sheets — 汇总 (one row per unit) and 个人记录 (one row per person and day)
-— as an XLSX workbook (openpyxl write-only, so rows stream to the file; header row frozen, widths set,
-rates as percentages) or, with `--format csv`, as one UTF-8-BOM CSV file per sheet inside a zip. The file is
-written beside its target and renamed into place at the end, so an error leaves nothing behind. A bad
+Writes the sheets of safety.export.sheets — 汇总 (one row per unit), 个人记录 (one row per person and day)
+and the sheets other features register (safety.export.extra) — through safety.export.writers, as an XLSX
+workbook or, with `--format csv`, as CSV files inside a zip. The rows stream from the database to the file
+unit by unit, so memory stays flat however large the company. Nothing is left behind on an error. A bad
 month, unknown unit, bad format or unwritable path prints one line on stderr and exits 1; a database that
-cannot be read exits 2. A progress bar runs on stderr for large exports. Registered by bot.cli as `export`.
+cannot be read exits 2. Progress shows on stderr once a large export is under way. On SQLite the export
+reads without taking the write lock, so the bot keeps writing while it runs. Registered by bot.cli as
+`export`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import os
-import tempfile
-import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TextIO
 
 import typer
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.cli_import import DatabaseOption
 from bot.settings import settings_or_exit
 from safety.config import Defaults
-from safety.export.rows import Export, ExportError, Month, build, parse_month
-from safety.export.sheets import Cell, Sheet, sheets
+from safety.export.period import ExportError, Month, parse_month
+from safety.export.scope import load_scope
+from safety.export.sheets import sheets
+from safety.export.writers import FORMATS, SourceFailed, write
 from safety.texts import t
 from storage.db import Database
 from storage.migrate import upgrade
 
-FORMATS = ("xlsx", "csv")
-PROGRESS_FROM = 2000  # rows; smaller exports finish before a bar would be seen
+PROGRESS_FROM = 2000  # rows; smaller exports finish before progress would be seen
+SPINNER = "|/-\\"
 
 
 def export_command(
@@ -51,36 +50,39 @@ def export_command(
     settings = settings_or_exit()
     language = settings.language
     defaults = Defaults(language=language, timezone=settings.timezone)
+    progress = ProgressLine(language, typer.get_text_stream("stderr"))
     try:
         if file_format not in FORMATS:
             raise ExportError("export.bad_format", format=file_format[:10])
         chosen = parse_month(month)
         _check_writable(out)
-        export = asyncio.run(_build(database_url or settings.database_url, chosen, unit, defaults))
+        units, rows = asyncio.run(
+            _migrated_export(
+                database_url or settings.database_url,
+                chosen,
+                unit,
+                defaults,
+                out=out,
+                file_format=file_format,
+                progress=progress,
+            )
+        )
     except ExportError as exc:
         typer.echo(t(language, exc.key, **exc.params), err=True)
         raise typer.Exit(1) from None
-    except (SQLAlchemyError, OSError) as exc:
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        typer.echo(t(language, "export.database_refused", reason=reason), err=True)
+    except SourceFailed as exc:
+        typer.echo(t(language, "export.database_refused", reason=_reason(exc.reason)), err=True)
         raise typer.Exit(2) from None
-    try:
-        write(
-            export, out, file_format=file_format, language=language, progress=_progress_bar(export, language)
-        )
     except OSError as exc:
         typer.echo(t(language, "export.unwritable", path=out, reason=exc.strerror or exc), err=True)
         raise typer.Exit(1) from None
-    typer.echo(
-        t(
-            language,
-            "export.done",
-            month=month.strip(),
-            units=len(export.units),
-            rows=len(export.days),
-            path=out,
-        )
-    )
+    finally:
+        progress.close()
+    typer.echo(t(language, "export.done", month=month.strip(), units=units, rows=rows, path=out))
+
+
+def _reason(exc: BaseException) -> str:
+    return (str(getattr(exc, "orig", None) or exc).splitlines() or [type(exc).__name__])[0]
 
 
 def _check_writable(out: Path) -> None:
@@ -90,116 +92,86 @@ def _check_writable(out: Path) -> None:
         raise ExportError("export.unwritable", path=out, reason=reason)
 
 
-async def _build(url: str, month: Month, unit: str | None, defaults: Defaults) -> Export:
-    await upgrade(url)
+@asynccontextmanager
+async def _reading(database: Database) -> AsyncIterator[AsyncSession]:
+    """SQLite: reads without the write lock (the bot's writes go on); PostgreSQL: one read transaction (its
+    cursors stream inside a transaction)."""
+    if database.is_sqlite:
+        async with database.reading() as session:
+            yield session
+    else:
+        async with database.session(background=True) as session:
+            yield session
+
+
+async def _migrated_export(
+    url: str, month: Month, unit: str | None, defaults: Defaults, **how: Any
+) -> tuple[int, int]:
+    try:
+        await upgrade(url)
+    except (SQLAlchemyError, OSError) as exc:
+        raise SourceFailed(exc) from exc
+    return await export(url, month, unit, defaults, **how)
+
+
+async def export(
+    url: str,
+    month: Month,
+    unit: str | None,
+    defaults: Defaults,
+    *,
+    out: Path,
+    file_format: str,
+    progress: ProgressLine,
+) -> tuple[int, int]:
+    """Export the month to `out` from a migrated database; (units exported, rows of the per-person sheet)."""
     database = Database(url)
     try:
-        async with database.session(background=True) as session:
-            return await build(session, month=month, unit=unit, defaults=defaults)
+        async with _reading(database) as session:
+            try:
+                scope = await load_scope(
+                    session, month=month, unit=unit, defaults=defaults, now=datetime.now(UTC)
+                )
+            except (SQLAlchemyError, OSError) as exc:
+                raise SourceFailed(exc) from exc
+            tables = sheets(session, scope, defaults.language)
+            counts = await write(tables, out, file_format=file_format, progress=progress)
+        return len(scope.units), counts[1]
     finally:
         await database.engine.dispose()
 
 
-Progress = Callable[[int], None]
+class ProgressLine:
+    """Rows written so far, on stderr, once an export has written PROGRESS_FROM rows: a terminal gets one
+    line redrawn with a turning spinner and the count (the total is not known before the rows are made);
+    anything else (a log, a pipe) gets the line once when it starts and once at the end."""
 
+    def __init__(self, language: str, stream: TextIO) -> None:
+        self.language, self.stream = language, stream
+        self.rows = 0
+        self.shown = False
+        self.live = stream.isatty()
 
-def _progress_bar(export: Export, language: str) -> Progress:
-    total = len(export.units) + len(export.days)
-    if total < PROGRESS_FROM:
-        return lambda _n: None
-    bar = typer.progressbar(
-        length=total, label=t(language, "export.progress"), file=typer.get_text_stream("stderr")
-    )
-    bar.__enter__()
-    done = [0]
+    def _line(self) -> str:
+        return t(self.language, "export.progress_rows", rows=self.rows)
 
-    def step(n: int) -> None:
-        bar.update(n)
-        done[0] += n
-        if done[0] >= total:
-            bar.__exit__(None, None, None)
+    def __call__(self, rows: int) -> None:
+        self.rows += rows
+        if self.rows < PROGRESS_FROM or not rows:
+            return
+        if self.live:
+            spinner = SPINNER[(self.rows // 500) % len(SPINNER)]
+            self.stream.write(f"\r{spinner} {self._line()}")
+            self.stream.flush()
+        elif not self.shown:
+            self.stream.write(f"{t(self.language, 'export.progress')}…\n")
+            self.stream.flush()
+        self.shown = True
 
-    return step
-
-
-def write(export: Export, out: Path, *, file_format: str, language: str, progress: Progress) -> None:
-    """Write the export to `out` through a temporary file beside it (renamed into place when complete)."""
-    handle, temporary = tempfile.mkstemp(prefix=".export-", suffix=".part", dir=out.parent)
-    os.close(handle)
-    try:
-        if file_format == "csv":
-            _write_zip(sheets(export, language), Path(temporary), progress)
-        else:
-            _write_xlsx(sheets(export, language), Path(temporary), progress)
-        os.replace(temporary, out)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _counted(rows: Iterator[list[Cell]], progress: Progress) -> Iterator[list[Cell]]:
-    pending = 0
-    for row in rows:
-        yield row
-        pending += 1
-        if pending == 500:
-            progress(pending)
-            pending = 0
-    progress(pending)
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet would read as a formula
-
-
-def _as_text(sheet: object, value: object) -> object:
-    """A typed text (a name, a note) that starts like a formula stays text: openpyxl would store "=…" as
-    a formula, run when the file is opened (formula injection)."""
-    if isinstance(value, str) and value.startswith("="):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"
-        return cell
-    return value
-
-
-def _csv_safe(value: object) -> object:
-    """CSV has no types: a text that starts like a formula gets a leading apostrophe (OWASP's advice)."""
-    return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
-
-
-def _write_xlsx(tables: list[Sheet], path: Path, progress: Progress) -> None:
-    book = Workbook(write_only=True)
-    bold = Font(bold=True)
-    for table in tables:
-        sheet = book.create_sheet(table.name)
-        sheet.freeze_panes = "A2"
-        for n, column in enumerate(table.columns, 1):
-            sheet.column_dimensions[get_column_letter(n)].width = column.width
-        header = []
-        for column in table.columns:
-            cell = WriteOnlyCell(sheet, value=column.header)
-            cell.font = bold
-            header.append(cell)
-        sheet.append(header)
-        percent = [n for n, column in enumerate(table.columns) if column.percent]
-        for row in _counted(table.rows, progress):
-            values: list[object] = [_as_text(sheet, v) for v in row]
-            for n in percent:
-                if row[n] is not None:
-                    cell = WriteOnlyCell(sheet, value=row[n])
-                    cell.number_format = "0.0%"
-                    values[n] = cell
-            sheet.append(values)
-    book.save(path)
-
-
-def _write_zip(tables: list[Sheet], path: Path, progress: Progress) -> None:
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for table in tables:
-            with archive.open(f"{table.name}.csv", "w") as raw:
-                text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-                writer = csv.writer(text)
-                writer.writerow([c.header for c in table.columns])
-                for row in _counted(table.rows, progress):
-                    writer.writerow(["" if v is None else _csv_safe(v) for v in row])
-                text.flush()
-                text.detach()
+    def close(self) -> None:
+        """End the line (a terminal) or write the final count (anything else)."""
+        if not self.shown:
+            return
+        self.stream.write(f"\r{self._line()}  \n" if self.live else f"{self._line()}\n")  # over the spinner
+        self.stream.flush()
+        self.shown = False

@@ -15,12 +15,12 @@ from bot.settings import Settings
 from safety import bank, onboarding
 from safety.imports.cards_file import CardsReport, import_cards_file
 from safety.imports.checklists_file import ChecklistsReport, import_checklists_file
+from safety.imports.duties_file import DutiesReport, import_duties_file
 from safety.imports.locations_file import LocationsReport, import_locations_file
 from safety.imports.questions_model import BankReport
 from safety.imports.questions_service import import_questions_file
 from safety.imports.results import ImportReport
 from safety.imports.service import import_org_file
-from safety.imports.duties_file import DutiesReport, import_duties_file
 from safety.imports.shifts_file import import_shifts_file
 from safety.shifts.replace import ShiftsReport
 from storage import card_rule_queries as crq

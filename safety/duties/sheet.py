@@ -50,9 +50,7 @@ class DutySheet:
             units=scope.units,
             all_units=scope.all_units,
             defaults=scope.defaults,
-            now=getattr(
-                scope, "now", None
-            ),  # a scope that knows the export's moment: running periods stay open
+            now=scope.now,  # in a month still running, periods not over stay open
         )
         async for person in records:
             for status in person.duties:

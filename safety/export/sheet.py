@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -36,6 +37,7 @@ class ExportScope:
     all_units: list[Unit]
     zones: dict[str, ZoneInfo]  # every unit's time zone (its own, else its nearest ancestor's, else default)
     defaults: Defaults
+    now: datetime | None = None  # the export's moment: in a month still running, what is not due yet is open
 
     @property
     def unit_ids(self) -> list[str]:

@@ -1,25 +1,26 @@
-"""The export's two sheets as headers, column widths and cell values, in one language.
+"""The export's sheets as headers, column widths and cell values, in one language, in their order: the
+summary (汇总, one row per unit), the per-person record (个人记录, one row per person and day), then every
+sheet of safety.export.extra's registry.
 
 Both writers (XLSX and the CSV zip) take their cells from here, so the two formats hold the same values.
 Rates are fractions (0.75), shown as percentages in the workbook; a rate with nothing to count is empty.
+The per-person sheet streams unit by unit (safety.export.rows); each unit's summary is kept as its rows go
+by, so the summary sheet, first in the workbook, is filled last (`Sheet.last`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
-from safety.export.rows import KINDS, STATES, Export, PersonDay, UnitSummary
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from safety.export import extra
+from safety.export.rows import KINDS, STATES, PersonDay, UnitSummary, unit_months
+from safety.export.sheet import Cell, Column, ExportScope, SheetSource
 from safety.texts import t
 
-Cell = str | int | float | None
-
-
-@dataclass(frozen=True)
-class Column:
-    header: str
-    width: int
-    percent: bool = False
+__all__ = ["Cell", "Column", "MonthRecord", "Sheet", "sheets"]
 
 
 def summary_columns(language: str) -> list[Column]:
@@ -121,25 +122,57 @@ def person_cells(row: PersonDay, language: str) -> list[Cell]:
 
 @dataclass(frozen=True)
 class Sheet:
+    """One sheet as the writers see it: its title, its columns and its rows, made when the sheet is filled."""
+
     name: str
     columns: list[Column]
-    rows: Iterator[list[Cell]]
-    size: int
+    rows: Callable[[], AsyncIterator[list[Cell]]]
+    last: bool = False  # filled after the others (it sums them up), though it keeps its place
 
 
-def sheets(export: Export, language: str) -> list[Sheet]:
-    """The summary sheet (汇总) and the per-person sheet (个人记录), rows produced as they are written."""
-    return [
-        Sheet(
-            t(language, "export.sheet.summary"),
-            summary_columns(language),
-            (summary_cells(u) for u in export.units),
-            len(export.units),
-        ),
-        Sheet(
-            t(language, "export.sheet.people"),
-            person_columns(language),
-            (person_cells(d, language) for d in export.days),
-            len(export.days),
-        ),
-    ]
+class MonthRecord:
+    """The two sheets of the month's record: the people's rows stream unit by unit, and each unit's summary
+    is kept as its rows go by, for the summary sheet."""
+
+    def __init__(self, session: AsyncSession, scope: ExportScope, language: str) -> None:
+        self.session, self.scope, self.language = session, scope, language
+        self.summaries: dict[str, UnitSummary] | None = None  # filled by a complete pass over the people
+
+    async def people_rows(self) -> AsyncIterator[list[Cell]]:
+        summaries: dict[str, UnitSummary] = {}
+        async for month in unit_months(self.session, self.scope):
+            summaries[month.summary.unit_id] = month.summary
+            for day in month.days:
+                yield person_cells(day, self.language)
+        self.summaries = summaries
+
+    async def summary_rows(self) -> AsyncIterator[list[Cell]]:
+        if self.summaries is None:  # the people sheet was not written first: one pass for the summaries
+            async for _row in self.people_rows():
+                pass
+        assert self.summaries is not None
+        for unit in self.scope.units:
+            yield summary_cells(self.summaries[unit.id])
+
+    def sheets(self) -> list[Sheet]:
+        language = self.language
+        return [
+            Sheet(
+                t(language, "export.sheet.summary"), summary_columns(language), self.summary_rows, last=True
+            ),
+            Sheet(t(language, "export.sheet.people"), person_columns(language), self.people_rows),
+        ]
+
+
+def _extra_sheet(source: SheetSource, session: AsyncSession, scope: ExportScope, language: str) -> Sheet:
+    return Sheet(
+        t(language, f"export.sheet.{source.key}"),
+        source.columns(language),
+        lambda: source.rows(session, scope, language),
+    )
+
+
+def sheets(session: AsyncSession, scope: ExportScope, language: str) -> list[Sheet]:
+    """Every sheet of the export in its order: the summary, the per-person record, the registered ones."""
+    added = [_extra_sheet(source, session, scope, language) for source in extra.EXTRA_SHEETS]
+    return [*MonthRecord(session, scope, language).sheets(), *added]

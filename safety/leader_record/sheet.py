@@ -112,7 +112,8 @@ class RecordSheet:
         for pid, (employee_no, name, unit_id, roles) in held.items():
             zone = scope.zones.get(unit_id, scope.defaults.zone(None))
             _start, after = window(scope.month, zone)
-            now = min(after, self.now) if self.now is not None else after
+            moment = self.now or scope.now
+            now = min(after, moment) if moment is not None else after
             record = await record_of(
                 session,
                 person_id=pid,
