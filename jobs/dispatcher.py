@@ -316,6 +316,8 @@ class Dispatcher:
             if self.clock() - job.claimed_at > self.config.lease / 2 and not await self._renew(job):
                 return
             assert job.recipient is not None
+            if (paused := self.budget.paused_for()) > 0:  # a 429 came back since this send took its turn
+                await asyncio.sleep(paused)
             try:
                 if job.edit_message_id is not None and self.channel.can_edit:
                     await self.channel.edit(job.recipient, job.edit_message_id, job.view)

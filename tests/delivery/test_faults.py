@@ -25,6 +25,8 @@ from tests.delivery.helpers import (
     texts_in,
 )
 
+IN_FLIGHT = 0.25  # seconds after a 429's answer in which sends already on their way may still arrive
+
 
 async def test_429_pauses_every_send_and_everything_still_arrives_once(
     db: Database, sandbox: SandboxServer
@@ -40,11 +42,14 @@ async def test_429_pauses_every_send_and_everything_still_arrives_once(
     stored = await rows(db)
     assert {r.status for r in stored.values()} == {"sent"}
     assert {r.attempts for r in stored.values()} == {0}, "waiting for a 429 is not a failed attempt"
-    # The whole bot paused: no send started within the second after a 429 came back.
+    # The whole bot paused: after a 429 came back only the sends already in flight arrived (fewer than
+    # `concurrency`, each ~10 ms of CPU apart on a busy machine), then none for the rest of the second.
     starts = sorted(r.at for r in sandbox.requests if r.method == "sendMessage")
     for r in refused:
         answered = r.at + r.duration
-        assert not [s for s in starts if answered + 0.05 < s < answered + 0.95], "a send did not pause"
+        in_flight = [s for s in starts if answered < s <= answered + IN_FLIGHT]
+        assert len(in_flight) < FAST.concurrency, "sends that were not in flight went on"
+        assert not [s for s in starts if answered + IN_FLIGHT < s < answered + 0.95], "a send did not pause"
 
 
 async def test_server_errors_are_retried_with_backoff_until_delivered(
@@ -82,9 +87,10 @@ async def test_timeouts_are_retried_and_duplicates_never_exceed_the_timeouts(
 ) -> None:
     team = await make_team(db, 20, server=sandbox)
     # A timed-out call is carried out before the answer is lost: the message arrives, the bot cannot know.
-    sandbox.faults = Faults(timeout_rate=0.25, timeout_hold=1.0, timeout_delivers=True, seed=7)
+    # The read timeout is well above a loaded machine's slowest answer, so only the sandbox's holds time out.
+    sandbox.faults = Faults(timeout_rate=0.25, timeout_hold=2.0, timeout_delivers=True, seed=7)
     await put(db, [envelope(p, f"open:{p}") for p in team.members])
-    async with dispatching(db, sandbox, read_timeout=0.3) as dispatcher, asyncio.timeout(30):
+    async with dispatching(db, sandbox, read_timeout=1.0) as dispatcher, asyncio.timeout(40):
         stats = await dispatcher.run_until_idle()
     received = per_chat(sandbox)
     assert all(received[chat_of(p)] >= 1 for p in team.members), "at least once"

@@ -5,12 +5,14 @@ completion rate formatted as a percentage, on both databases."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
+from bot import cli_export
 from bot.cli import app
 from safety.duties.sheet import DUTY_SHEET
 from safety.export import extra
@@ -34,6 +36,7 @@ async def test_the_export_workbook_has_the_duty_sheet(
     await play(db)
     done(await run_text(db, LIST, now=local(1, "09:00")))
     monkeypatch.setattr(extra, "EXTRA_SHEETS", [DUTY_SHEET])
+    monkeypatch.setattr(cli_export, "clock", lambda: datetime(2026, 12, 10, 2, 0, tzinfo=UTC))
     monkeypatch.setenv("SAFETYBOT_LANGUAGE", "zh-CN")
     out = tmp_path / "m.xlsx"
     args = [
@@ -68,3 +71,30 @@ async def test_the_export_workbook_has_the_duty_sheet(
     sheet = book["责任清单履职"]
     line = rows.index(by["S0001", "每周检查"]) + 1
     assert sheet.freeze_panes == "A2" and sheet[f"L{line}"].number_format == "0.0%"
+
+
+async def test_a_week_that_runs_on_past_the_export_is_in_progress(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Exported on 12-04, week 49 (11-30 – 12-06) is not over: in progress, not missing."""
+    await play(db)
+    done(await run_text(db, LIST, now=local(1, "09:00")))
+    monkeypatch.setattr(extra, "EXTRA_SHEETS", [DUTY_SHEET])
+    monkeypatch.setattr(cli_export, "clock", lambda: datetime(2026, 12, 4, 2, 0, tzinfo=UTC))
+    out = tmp_path / "m.xlsx"
+    args = [
+        "export",
+        "--month",
+        "2026-11",
+        "--unit",
+        "proj-pulang",
+        "--out",
+        str(out),
+        "--database-url",
+        db.url,
+    ]
+    result = await asyncio.to_thread(runner.invoke, app, args)
+    assert result.exit_code == 0, result.output
+    by = {(row[0], row[4]): row for row in xlsx_rows(out, "责任清单履职")[1:]}
+    assert by["S0002", "每周检查"][-2].endswith("第48周未见记录；第49周进行中（已 0 次，应 1 次）")
+    assert by["S0002", "每周检查"][6:8] == [4, 0]  # four weeks due and judged, the fifth runs on
