@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlmodel import select
 
@@ -34,19 +34,12 @@ from storage.db import Database
 from storage.models import Card, CardRecipient, ChatIdentity, DutyShift, Obligation, Person, Round
 from tests.imports.helpers import EXAMPLES
 from tests.reports.steps import assign, move, new_report
+from tests.scripted_time import EveryDay, shanghai
 
 DEFAULTS = Defaults()
 
 
-def local(day: int, hhmm: str, month: int = 11) -> datetime:
-    """A Shanghai wall-clock moment in 2026 as an aware UTC datetime."""
-    hours, minutes = (int(x) for x in hhmm.split(":"))
-    return datetime(2026, month, day, hours, minutes, tzinfo=UTC) - timedelta(hours=8)
-
-
-class EveryDay:
-    def runs_on(self, day: date, rule: str | list[str]) -> bool:
-        return True
+local = shanghai
 
 
 @dataclass

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlmodel import select
@@ -37,6 +37,7 @@ from safety.reports.create import Photo, ReportInput, create
 from safety.reports.rectification_rights import ReportRules
 from storage.db import Database
 from storage.models import Card, CardRecipient, ChatIdentity, Person, Report, Round
+from tests.scripted_time import EveryDay, shanghai
 
 HERE = Path(__file__).parent
 ORG = HERE / "data" / "org.yaml"
@@ -46,15 +47,7 @@ DEFAULTS = Defaults()
 RULES = QuizRules()
 
 
-def local(day: int, hhmm: str, month: int = 11) -> datetime:
-    """A Shanghai wall-clock moment in 2026 as an aware UTC datetime."""
-    hours, minutes = (int(x) for x in hhmm.split(":"))
-    return datetime(2026, month, day, hours, minutes, tzinfo=UTC) - timedelta(hours=8)
-
-
-class EveryDay:
-    def runs_on(self, day: date, rule: str | list[str]) -> bool:
-        return True
+local = shanghai
 
 
 @dataclass

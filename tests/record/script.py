@@ -45,6 +45,7 @@ from storage import org_queries as oq
 from storage.db import Database
 from storage.models import Card, CardRecipient, ChatIdentity, DutyShift, Obligation, Person, Report, Round
 from tests.flow.harness import USER_ID_BASE
+from tests.scripted_time import EveryDay, shanghai
 
 DEFAULTS = Defaults(channel="telegram")
 PHOTO = Photo("file-1", "a" * 64, "photos/a.jpg", 10)
@@ -54,14 +55,7 @@ READ_AT = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)  # 11-28 10:00 in Shanghai
 
 
 def local(month: int, day: int, hhmm: str) -> datetime:
-    """A Shanghai wall-clock moment of 2026 as an aware UTC datetime."""
-    hours, minutes = (int(x) for x in hhmm.split(":"))
-    return datetime(2026, month, day, hours, minutes, tzinfo=UTC) - timedelta(hours=8)
-
-
-class EveryDay:
-    def runs_on(self, day: date, rule: str | list[str]) -> bool:
-        return True
+    return shanghai(day, hhmm, month)
 
 
 @dataclass
