@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import threading
 from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
@@ -91,17 +92,27 @@ def render(figures: Figures) -> bytes:
     values = [rate * 100 if rate is not None else float("nan") for _, rate in figures.history]
     history.plot(range(len(days)), values, marker="o", color="#1565c0")
     history.set_xticks(range(len(days)), days, fontproperties=prop, rotation=45)
+    return png_bytes(fig)
+
+
+def write(figures: Figures, data_dir: Path, relative: str) -> str:
+    """Render and write the chart under the data folder; returns its path relative to it."""
+    return write_png(render(figures), data_dir, relative)
+
+
+def png_bytes(fig: Figure) -> bytes:
     fig.tight_layout()
     out = io.BytesIO()
     fig.savefig(out, format="png")
     return out.getvalue()
 
 
-def write(figures: Figures, data_dir: Path, relative: str) -> str:
-    """Render and write the chart under the data folder; returns its path relative to it."""
+def write_png(data: bytes, data_dir: Path, relative: str) -> str:
+    """Write a chart under the data folder whole or not at all (another process, or another pass in this
+    one, may draw the same chart); returns its path relative to the folder."""
     target = data_dir / relative
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f"{target.name}.{os.getpid()}.part")
-    partial.write_bytes(render(figures))
-    partial.replace(target)  # whole or not at all: another process may draw the same chart
+    partial = target.with_name(f"{target.name}.{os.getpid()}.{threading.get_ident()}.part")
+    partial.write_bytes(data)
+    partial.replace(target)
     return relative

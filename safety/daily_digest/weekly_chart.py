@@ -5,9 +5,6 @@ that callers run in a thread, outside any transaction."""
 
 from __future__ import annotations
 
-import io
-import os
-import threading
 from pathlib import Path
 
 import matplotlib
@@ -16,7 +13,7 @@ matplotlib.use("Agg")
 
 from matplotlib.figure import Figure
 
-from safety.daily_digest.chart import MAX_BARS, font, lowest
+from safety.daily_digest.chart import MAX_BARS, font, lowest, png_bytes, write_png
 from safety.daily_digest.weekly import WeekFigures
 from safety.texts import t
 
@@ -88,17 +85,9 @@ def render(figures: WeekFigures) -> bytes:
     else:
         axes.set_xticks([])
         axes.text(0.5, 0.5, _t("chart_no_rounds"), ha="center", transform=axes.transAxes, fontproperties=prop)
-    fig.tight_layout()
-    out = io.BytesIO()
-    fig.savefig(out, format="png")
-    return out.getvalue()
+    return png_bytes(fig)
 
 
 def write(figures: WeekFigures, data_dir: Path, relative: str) -> str:
     """Render and write the chart under the data folder; returns its path relative to it."""
-    target = data_dir / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f"{target.name}.{os.getpid()}.{threading.get_ident()}.part")
-    partial.write_bytes(render(figures))
-    partial.replace(target)  # whole or not at all: another process (or pass) may draw the same chart
-    return relative
+    return write_png(render(figures), data_dir, relative)
