@@ -30,28 +30,24 @@ duties:
 """
 
 
-async def test_the_export_workbook_has_the_duty_sheet(
-    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def export_at(db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, at: datetime) -> Path:
+    """The scripted month with LIST, exported for 普朗 through the CLI at `at` with only the duty sheet."""
     await play(db)
     done(await run_text(db, LIST, now=local(1, "09:00")))
     monkeypatch.setattr(extra, "EXTRA_SHEETS", [DUTY_SHEET])
-    monkeypatch.setattr(cli_export, "clock", lambda: datetime(2026, 12, 10, 2, 0, tzinfo=UTC))
+    monkeypatch.setattr(cli_export, "clock", lambda: at)
     monkeypatch.setenv("SAFETYBOT_LANGUAGE", "zh-CN")
     out = tmp_path / "m.xlsx"
-    args = [
-        "export",
-        "--month",
-        "2026-11",
-        "--unit",
-        "proj-pulang",
-        "--out",
-        str(out),
-        "--database-url",
-        db.url,
-    ]
-    result = await asyncio.to_thread(runner.invoke, app, args)
+    args = ["export", "--month", "2026-11", "--unit", "proj-pulang", "--out", str(out)]
+    result = await asyncio.to_thread(runner.invoke, app, [*args, "--database-url", db.url])
     assert result.exit_code == 0, result.output
+    return out
+
+
+async def test_the_export_workbook_has_the_duty_sheet(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = await export_at(db, tmp_path, monkeypatch, datetime(2026, 12, 10, 2, 0, tzinfo=UTC))
     book = load_workbook(out)
     assert book.sheetnames[-1] == "责任清单履职"
     rows = xlsx_rows(out, "责任清单履职")
@@ -77,24 +73,7 @@ async def test_a_week_that_runs_on_past_the_export_is_in_progress(
     db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Exported on 12-04, week 49 (11-30 – 12-06) is not over: in progress, not missing."""
-    await play(db)
-    done(await run_text(db, LIST, now=local(1, "09:00")))
-    monkeypatch.setattr(extra, "EXTRA_SHEETS", [DUTY_SHEET])
-    monkeypatch.setattr(cli_export, "clock", lambda: datetime(2026, 12, 4, 2, 0, tzinfo=UTC))
-    out = tmp_path / "m.xlsx"
-    args = [
-        "export",
-        "--month",
-        "2026-11",
-        "--unit",
-        "proj-pulang",
-        "--out",
-        str(out),
-        "--database-url",
-        db.url,
-    ]
-    result = await asyncio.to_thread(runner.invoke, app, args)
-    assert result.exit_code == 0, result.output
+    out = await export_at(db, tmp_path, monkeypatch, datetime(2026, 12, 4, 2, 0, tzinfo=UTC))
     by = {(row[0], row[4]): row for row in xlsx_rows(out, "责任清单履职")[1:]}
     assert by["S0002", "每周检查"][-2].endswith("第48周未见记录；第49周进行中（已 0 次，应 1 次）")
     assert by["S0002", "每周检查"][6:8] == [4, 0]  # four weeks due and judged, the fifth runs on
